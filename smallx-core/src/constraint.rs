@@ -1,0 +1,312 @@
+//! Constraints (the supports of distributions and the ranges of parameters) and the bijections
+//! that map unconstrained real vectors onto them.
+//!
+//! A constrained quantity is stored and optimised as an unconstrained vector `u`; the
+//! constrained value is `forward(u)`, and `ln |det ∂forward/∂u|` is returned with it so that
+//! densities can be moved between the two spaces.
+//!
+//! ```
+//! use smallx_core::{Constraint, Value, ValueKind, Real};
+//! let c = Constraint::interval(0.0, 2.0);
+//! let u = c.inverse(&Value::Real(Real(0.5))).unwrap();
+//! let (x, _log_det) = c.forward::<f64>(&[Real(u[0])], ValueKind::Real).unwrap();
+//! assert!((x.as_f64().unwrap() - 0.5).abs() < 1e-12);
+//! ```
+
+use crate::error::{Error, Result};
+use crate::scalar::{Real, Scalar};
+use crate::value::{Value, ValueKind};
+use nalgebra::{DMatrix, DVector};
+use std::fmt;
+
+/// Where a value lives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+#[non_exhaustive]
+pub enum Constraint {
+    /// The whole real line (elementwise for vectors).
+    Real,
+    /// `x > 0`, via `exp`.
+    Positive,
+    /// `x > a`, via `a + exp(u)`.
+    GreaterThan(f64),
+    /// `x < b`, via `b − exp(u)`.
+    LessThan(f64),
+    /// `a < x < b`, via `a + (b − a)·σ(u)`.
+    Interval(f64, f64),
+    /// Non-negative vectors summing to one, via stick breaking (`K − 1` unconstrained
+    /// coordinates for `K` entries).
+    Simplex,
+    /// Lower-triangular matrices with a positive diagonal (Cholesky factors), via `exp` on the
+    /// diagonal (`n(n + 1)/2` unconstrained coordinates).
+    LowerCholesky,
+    /// `true` or `false`.
+    Boolean,
+    /// `0, 1, 2, …`.
+    NonNegativeInteger,
+    /// The integers `low..=high`.
+    IntegerInterval(i64, i64),
+}
+
+impl fmt::Display for Constraint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Constraint::Real => write!(f, "real"),
+            Constraint::Positive => write!(f, "positive"),
+            Constraint::GreaterThan(a) => write!(f, "greater_than({a})"),
+            Constraint::LessThan(b) => write!(f, "less_than({b})"),
+            Constraint::Interval(a, b) => write!(f, "interval({a}, {b})"),
+            Constraint::Simplex => write!(f, "simplex"),
+            Constraint::LowerCholesky => write!(f, "lower_cholesky"),
+            Constraint::Boolean => write!(f, "boolean"),
+            Constraint::NonNegativeInteger => write!(f, "nonnegative_integer"),
+            Constraint::IntegerInterval(a, b) => write!(f, "integer_interval({a}, {b})"),
+        }
+    }
+}
+
+impl Constraint {
+    /// The open interval `(low, high)`.
+    pub fn interval(low: f64, high: f64) -> Self {
+        Constraint::Interval(low, high)
+    }
+    /// The open unit interval `(0, 1)`.
+    pub fn unit_interval() -> Self {
+        Constraint::Interval(0.0, 1.0)
+    }
+    /// `x > a`.
+    pub fn greater_than(a: f64) -> Self {
+        Constraint::GreaterThan(a)
+    }
+    /// `x < b`.
+    pub fn less_than(b: f64) -> Self {
+        Constraint::LessThan(b)
+    }
+
+    /// True for the supports of discrete distributions, which have no bijection.
+    pub fn is_discrete(&self) -> bool {
+        matches!(
+            self,
+            Constraint::Boolean | Constraint::NonNegativeInteger | Constraint::IntegerInterval(..)
+        )
+    }
+
+    /// Does a single real number satisfy this (elementwise) constraint?
+    pub fn contains(&self, x: f64) -> bool {
+        match *self {
+            Constraint::Real => x.is_finite(),
+            Constraint::Positive => x > 0.0 && x.is_finite(),
+            Constraint::GreaterThan(a) => x > a && x.is_finite(),
+            Constraint::LessThan(b) => x < b && x.is_finite(),
+            Constraint::Interval(a, b) => x > a && x < b,
+            Constraint::Boolean => x == 0.0 || x == 1.0,
+            Constraint::NonNegativeInteger => x >= 0.0 && x.fract() == 0.0,
+            Constraint::IntegerInterval(a, b) => x >= a as f64 && x <= b as f64 && x.fract() == 0.0,
+            Constraint::Simplex | Constraint::LowerCholesky => false,
+        }
+    }
+
+    fn error(&self, detail: impl Into<String>) -> Error {
+        Error::Constraint {
+            constraint: self.to_string(),
+            detail: detail.into(),
+        }
+    }
+
+    /// How many unconstrained coordinates a value of `kind` needs.
+    pub fn unconstrained_len(&self, kind: ValueKind) -> Result<usize> {
+        match (self, kind) {
+            (c, _) if c.is_discrete() => Err(c.error("a discrete support has no bijection")),
+            (Constraint::Simplex, ValueKind::RealVec(n)) if n >= 1 => Ok(n - 1),
+            (Constraint::LowerCholesky, ValueKind::Matrix(r, c)) if r == c => Ok(r * (r + 1) / 2),
+            (Constraint::Simplex | Constraint::LowerCholesky, k) => {
+                Err(self.error(format!("cannot hold {k}")))
+            }
+            (_, ValueKind::Real) => Ok(1),
+            (_, ValueKind::RealVec(n)) => Ok(n),
+            (_, ValueKind::Matrix(r, c)) => Ok(r * c),
+            (_, k) => Err(self.error(format!("cannot hold {k}"))),
+        }
+    }
+
+    /// Map the unconstrained coordinates `u` to a constrained value of `kind`, and return
+    /// `ln |det J|` of the map.
+    pub fn forward<S: Scalar>(
+        &self,
+        u: &[Real<S>],
+        kind: ValueKind,
+    ) -> Result<(Value<S>, Real<S>)> {
+        let need = self.unconstrained_len(kind)?;
+        if u.len() != need {
+            return Err(self.error(format!(
+                "{kind} needs {need} unconstrained coordinates, got {}",
+                u.len()
+            )));
+        }
+        match (self, kind) {
+            (Constraint::Simplex, ValueKind::RealVec(n)) => Ok(stick_breaking(u, n)),
+            (Constraint::LowerCholesky, ValueKind::Matrix(n, _)) => Ok(cholesky_forward(u, n)),
+            (_, ValueKind::Real) => {
+                let (x, ladj) = self.forward_scalar(u[0]);
+                Ok((Value::Real(x), ladj))
+            }
+            (_, ValueKind::RealVec(n)) => {
+                let mut ladj = Real::new(0.0);
+                let v = DVector::from_iterator(
+                    n,
+                    u.iter().map(|&ui| {
+                        let (x, l) = self.forward_scalar(ui);
+                        ladj += l;
+                        x
+                    }),
+                );
+                Ok((Value::RealVec(v), ladj))
+            }
+            (_, ValueKind::Matrix(r, c)) => {
+                let mut ladj = Real::new(0.0);
+                let m = DMatrix::from_iterator(
+                    r,
+                    c,
+                    u.iter().map(|&ui| {
+                        let (x, l) = self.forward_scalar(ui);
+                        ladj += l;
+                        x
+                    }),
+                );
+                Ok((Value::Matrix(m), ladj))
+            }
+            (_, k) => Err(self.error(format!("cannot hold {k}"))),
+        }
+    }
+
+    /// The elementwise bijection for one coordinate: `(x, ln |dx/du|)`.
+    pub fn forward_scalar<S: Scalar>(&self, u: Real<S>) -> (Real<S>, Real<S>) {
+        match *self {
+            Constraint::Positive => (u.exp(), u),
+            Constraint::GreaterThan(a) => (u.exp() + a, u),
+            Constraint::LessThan(b) => (b - u.exp(), u),
+            Constraint::Interval(a, b) => {
+                let w = b - a;
+                (
+                    a + w * u.sigmoid(),
+                    w.ln() + u.log_sigmoid() + (-u).log_sigmoid(),
+                )
+            }
+            _ => (u, Real::new(0.0)),
+        }
+    }
+
+    /// The unconstrained coordinates of a constrained value (the inverse of
+    /// [`forward`](Constraint::forward)).
+    pub fn inverse(&self, value: &Value<f64>) -> Result<Vec<f64>> {
+        let kind = value.kind();
+        self.unconstrained_len(kind)?;
+        let xs = value
+            .real_values()
+            .ok_or_else(|| self.error(format!("cannot hold {kind}")))?;
+        match self {
+            Constraint::Simplex => inverse_stick_breaking(&xs).map_err(|d| self.error(d)),
+            Constraint::LowerCholesky => {
+                let n = (xs.len() as f64).sqrt() as usize;
+                cholesky_inverse(&xs, n).map_err(|d| self.error(d))
+            }
+            _ => xs
+                .iter()
+                .map(|&x| {
+                    if self.contains(x) {
+                        Ok(self.inverse_scalar(x))
+                    } else {
+                        Err(self.error(format!("{x} is outside the constraint")))
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    fn inverse_scalar(&self, x: f64) -> f64 {
+        match *self {
+            Constraint::Positive => x.ln(),
+            Constraint::GreaterThan(a) => (x - a).ln(),
+            Constraint::LessThan(b) => (b - x).ln(),
+            Constraint::Interval(a, b) => {
+                let p = (x - a) / (b - a);
+                (p / (1.0 - p)).ln()
+            }
+            _ => x,
+        }
+    }
+}
+
+fn stick_breaking<S: Scalar>(u: &[Real<S>], n: usize) -> (Value<S>, Real<S>) {
+    let mut x = DVector::from_element(n, Real::new(0.0));
+    let mut remaining = Real::new(1.0);
+    let mut ladj = Real::new(0.0);
+    let k = u.len();
+    for (i, &ui) in u.iter().enumerate() {
+        // The offset makes u = 0 map to the uniform simplex point.
+        let v = ui - ((k - i) as f64).ln();
+        let z = v.sigmoid();
+        x[i] = z * remaining;
+        ladj += v.log_sigmoid() + (-v).log_sigmoid() + remaining.ln();
+        remaining = remaining * (1.0 - z);
+    }
+    x[n - 1] = remaining;
+    (Value::RealVec(x), ladj)
+}
+
+fn inverse_stick_breaking(xs: &[f64]) -> std::result::Result<Vec<f64>, String> {
+    let sum: f64 = xs.iter().sum();
+    if xs.iter().any(|&x| !(x > 0.0)) || (sum - 1.0).abs() > 1e-9 {
+        return Err(format!("{xs:?} is not a point inside the simplex"));
+    }
+    let k = xs.len() - 1;
+    let mut remaining = 1.0;
+    Ok(xs[..k]
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let z = (x / remaining).min(1.0 - 1e-16);
+            remaining -= x;
+            (z / (1.0 - z)).ln() + ((k - i) as f64).ln()
+        })
+        .collect())
+}
+
+fn cholesky_forward<S: Scalar>(u: &[Real<S>], n: usize) -> (Value<S>, Real<S>) {
+    let mut m = DMatrix::from_element(n, n, Real::new(0.0));
+    let mut ladj = Real::new(0.0);
+    let mut k = 0;
+    for i in 0..n {
+        for j in 0..=i {
+            m[(i, j)] = if i == j {
+                ladj += u[k];
+                u[k].exp()
+            } else {
+                u[k]
+            };
+            k += 1;
+        }
+    }
+    (Value::Matrix(m), ladj)
+}
+
+fn cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, String> {
+    let m = DMatrix::from_column_slice(n, n, xs);
+    let mut u = Vec::with_capacity(n * (n + 1) / 2);
+    for i in 0..n {
+        for j in 0..n {
+            let x = m[(i, j)];
+            if j > i && x != 0.0 {
+                return Err(format!("entry ({i}, {j}) above the diagonal is {x}, not 0"));
+            }
+            if j < i {
+                u.push(x);
+            } else if j == i {
+                if !(x > 0.0) {
+                    return Err(format!("diagonal entry ({i}, {i}) is {x}, not positive"));
+                }
+                u.push(x.ln());
+            }
+        }
+    }
+    Ok(u)
+}

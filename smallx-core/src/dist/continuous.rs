@@ -1,0 +1,571 @@
+//! Univariate continuous distributions.
+
+use super::{Distribution, LN_SQRT_2PI, check_finite, check_positive, neg_inf};
+use crate::constraint::Constraint;
+use crate::error::DistError;
+use crate::scalar::{Real, Scalar};
+use crate::value::{Value, ValueKind};
+use rand::Rng;
+use rand_distr::{Distribution as _, Exp1, Open01, StandardNormal};
+use std::f64::consts::PI;
+
+fn standard_normal(rng: &mut dyn Rng) -> f64 {
+    StandardNormal.sample(rng)
+}
+
+fn open01(rng: &mut dyn Rng) -> f64 {
+    Open01.sample(rng)
+}
+
+fn real<S: Scalar>(x: Real<S>) -> Option<Value<S>> {
+    Some(Value::Real(x))
+}
+
+macro_rules! scalar_dist_common {
+    () => {
+        type Value = Real<S>;
+        fn value_kind(&self) -> ValueKind {
+            ValueKind::Real
+        }
+    };
+}
+
+/// The normal distribution `N(loc, scale²)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Normal<S: Scalar = f64> {
+    loc: Real<S>,
+    scale: Real<S>,
+}
+
+impl<S: Scalar> Normal<S> {
+    /// `loc` finite, `scale > 0`.
+    pub fn new(loc: impl Into<Real<S>>, scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(Normal {
+            loc: check_finite("loc", loc.into())?,
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+    /// Without validation.
+    pub fn new_unchecked(loc: impl Into<Real<S>>, scale: impl Into<Real<S>>) -> Self {
+        Normal {
+            loc: loc.into(),
+            scale: scale.into(),
+        }
+    }
+    /// `N(0, 1)`.
+    pub fn standard() -> Self {
+        Self::new_unchecked(0.0, 1.0)
+    }
+    /// The location.
+    pub fn loc(&self) -> Real<S> {
+        self.loc
+    }
+    /// The standard deviation.
+    pub fn scale(&self) -> Real<S> {
+        self.scale
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Normal<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Normal"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.loc + self.scale * standard_normal(rng)
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        let z = (*x - self.loc) / self.scale;
+        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.loc)
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        real(self.scale * self.scale)
+    }
+}
+
+/// The half-normal distribution: `|X|` for `X ~ N(0, scale²)`.
+#[derive(Clone, Copy, Debug)]
+pub struct HalfNormal<S: Scalar = f64> {
+    scale: Real<S>,
+}
+
+impl<S: Scalar> HalfNormal<S> {
+    /// `scale > 0`.
+    pub fn new(scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(HalfNormal {
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for HalfNormal<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "HalfNormal"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.scale * standard_normal(rng).abs()
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x < 0.0 {
+            return neg_inf();
+        }
+        let z = *x / self.scale;
+        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI + std::f64::consts::LN_2
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.scale * (2.0 / PI).sqrt())
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        real(self.scale * self.scale * (1.0 - 2.0 / PI))
+    }
+}
+
+/// The log-normal distribution: `exp(X)` for `X ~ N(loc, scale²)`.
+#[derive(Clone, Copy, Debug)]
+pub struct LogNormal<S: Scalar = f64> {
+    loc: Real<S>,
+    scale: Real<S>,
+}
+
+impl<S: Scalar> LogNormal<S> {
+    /// `loc` finite, `scale > 0`.
+    pub fn new(loc: impl Into<Real<S>>, scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(LogNormal {
+            loc: check_finite("loc", loc.into())?,
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for LogNormal<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "LogNormal"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        (self.loc + self.scale * standard_normal(rng)).exp()
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x <= 0.0 {
+            return neg_inf();
+        }
+        let lx = x.ln();
+        let z = (lx - self.loc) / self.scale;
+        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI - lx
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real((self.loc + 0.5 * self.scale * self.scale).exp())
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        let s2 = self.scale * self.scale;
+        real(s2.exp_m1() * (2.0 * self.loc + s2).exp())
+    }
+}
+
+/// The exponential distribution with `rate` (mean `1/rate`).
+#[derive(Clone, Copy, Debug)]
+pub struct Exponential<S: Scalar = f64> {
+    rate: Real<S>,
+}
+
+impl<S: Scalar> Exponential<S> {
+    /// `rate > 0`.
+    pub fn new(rate: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(Exponential {
+            rate: check_positive("rate", rate.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Exponential<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Exponential"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        let e: f64 = Exp1.sample(rng);
+        e / self.rate
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x < 0.0 {
+            return neg_inf();
+        }
+        self.rate.ln() - self.rate * *x
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.rate.recip())
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        real((self.rate * self.rate).recip())
+    }
+}
+
+/// The gamma distribution with `concentration` (shape) and `rate` (mean `shape/rate`).
+///
+/// Draws are not reparameterised (their derivatives are zero); SVI uses the score function
+/// for gamma guide sites.
+#[derive(Clone, Copy, Debug)]
+pub struct Gamma<S: Scalar = f64> {
+    concentration: Real<S>,
+    rate: Real<S>,
+}
+
+impl<S: Scalar> Gamma<S> {
+    /// `concentration > 0`, `rate > 0`.
+    pub fn new(
+        concentration: impl Into<Real<S>>,
+        rate: impl Into<Real<S>>,
+    ) -> Result<Self, DistError> {
+        Ok(Gamma {
+            concentration: check_positive("concentration", concentration.into())?,
+            rate: check_positive("rate", rate.into())?,
+        })
+    }
+}
+
+pub(crate) fn gamma_draw(rng: &mut dyn Rng, shape: f64) -> f64 {
+    // Shape and scale are validated to be positive and finite, so construction succeeds.
+    rand_distr::Gamma::new(shape, 1.0).map_or(f64::NAN, |g| g.sample(rng))
+}
+
+impl<S: Scalar> Distribution<S> for Gamma<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Gamma"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        Real::new(gamma_draw(rng, self.concentration.value()) / self.rate.value())
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x <= 0.0 {
+            return neg_inf();
+        }
+        let a = self.concentration;
+        a * self.rate.ln() - a.ln_gamma() + (a - 1.0) * x.ln() - self.rate * *x
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.concentration / self.rate)
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        real(self.concentration / (self.rate * self.rate))
+    }
+}
+
+/// The beta distribution on `(0, 1)`.
+///
+/// Draws are not reparameterised.
+#[derive(Clone, Copy, Debug)]
+pub struct Beta<S: Scalar = f64> {
+    alpha: Real<S>,
+    beta: Real<S>,
+}
+
+impl<S: Scalar> Beta<S> {
+    /// `alpha > 0`, `beta > 0`.
+    pub fn new(alpha: impl Into<Real<S>>, beta: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(Beta {
+            alpha: check_positive("alpha", alpha.into())?,
+            beta: check_positive("beta", beta.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Beta<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Beta"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        let x = gamma_draw(rng, self.alpha.value());
+        let y = gamma_draw(rng, self.beta.value());
+        Real::new(x / (x + y))
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x <= 0.0 || *x >= 1.0 {
+            return neg_inf();
+        }
+        (self.alpha - 1.0) * x.ln() + (self.beta - 1.0) * (-*x).ln_1p()
+            - self.alpha.ln_beta(self.beta)
+    }
+    fn support(&self) -> Constraint {
+        Constraint::unit_interval()
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.alpha / (self.alpha + self.beta))
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        let s = self.alpha + self.beta;
+        real(self.alpha * self.beta / (s * s * (s + 1.0)))
+    }
+}
+
+/// The continuous uniform distribution on `[low, high)`.
+#[derive(Clone, Copy, Debug)]
+pub struct Uniform<S: Scalar = f64> {
+    low: Real<S>,
+    high: Real<S>,
+}
+
+impl<S: Scalar> Uniform<S> {
+    /// Finite `low < high`.
+    pub fn new(low: impl Into<Real<S>>, high: impl Into<Real<S>>) -> Result<Self, DistError> {
+        let low = check_finite("low", low.into())?;
+        let high = check_finite("high", high.into())?;
+        if low.value() < high.value() {
+            Ok(Uniform { low, high })
+        } else {
+            Err(DistError::EmptyInterval {
+                low: low.value(),
+                high: high.value(),
+            })
+        }
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Uniform<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Uniform"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.low + (self.high - self.low) * open01(rng)
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x < self.low || *x >= self.high {
+            return neg_inf();
+        }
+        -(self.high - self.low).ln()
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Interval(self.low.value(), self.high.value())
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(0.5 * (self.low + self.high))
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        let w = self.high - self.low;
+        real(w * w / 12.0)
+    }
+}
+
+/// Student's t distribution with `df` degrees of freedom, location and scale.
+///
+/// Draws are reparameterised in `loc` and `scale` but not in `df`, so
+/// [`has_rsample`](Distribution::has_rsample) is false.
+#[derive(Clone, Copy, Debug)]
+pub struct StudentT<S: Scalar = f64> {
+    df: Real<S>,
+    loc: Real<S>,
+    scale: Real<S>,
+}
+
+impl<S: Scalar> StudentT<S> {
+    /// `df > 0`, `loc` finite, `scale > 0`.
+    pub fn new(
+        df: impl Into<Real<S>>,
+        loc: impl Into<Real<S>>,
+        scale: impl Into<Real<S>>,
+    ) -> Result<Self, DistError> {
+        Ok(StudentT {
+            df: check_positive("df", df.into())?,
+            loc: check_finite("loc", loc.into())?,
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for StudentT<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "StudentT"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        let nu = self.df.value();
+        let z = standard_normal(rng);
+        let g = 2.0 * gamma_draw(rng, 0.5 * nu);
+        self.loc + self.scale * (z / (g / nu).sqrt())
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        let nu = self.df;
+        let z = (*x - self.loc) / self.scale;
+        let half = 0.5 * (nu + 1.0);
+        half.ln_gamma()
+            - (0.5 * nu).ln_gamma()
+            - 0.5 * (nu * PI).ln()
+            - self.scale.ln()
+            - half * (z * z / nu).ln_1p()
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        (self.df > 1.0).then_some(Value::Real(self.loc))
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        (self.df > 2.0).then(|| Value::Real(self.scale * self.scale * self.df / (self.df - 2.0)))
+    }
+}
+
+/// The Cauchy distribution.
+#[derive(Clone, Copy, Debug)]
+pub struct Cauchy<S: Scalar = f64> {
+    loc: Real<S>,
+    scale: Real<S>,
+}
+
+impl<S: Scalar> Cauchy<S> {
+    /// `loc` finite, `scale > 0`.
+    pub fn new(loc: impl Into<Real<S>>, scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(Cauchy {
+            loc: check_finite("loc", loc.into())?,
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Cauchy<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Cauchy"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.loc + self.scale * (PI * (open01(rng) - 0.5)).tan()
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        let z = (*x - self.loc) / self.scale;
+        -PI.ln() - self.scale.ln() - (z * z).ln_1p()
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        None
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        None
+    }
+}
+
+/// The half-Cauchy distribution: `|X|` for `X ~ Cauchy(0, scale)`.
+#[derive(Clone, Copy, Debug)]
+pub struct HalfCauchy<S: Scalar = f64> {
+    scale: Real<S>,
+}
+
+impl<S: Scalar> HalfCauchy<S> {
+    /// `scale > 0`.
+    pub fn new(scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(HalfCauchy {
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for HalfCauchy<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "HalfCauchy"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.scale * (0.5 * PI * open01(rng)).tan()
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        if *x < 0.0 {
+            return neg_inf();
+        }
+        let z = *x / self.scale;
+        std::f64::consts::LN_2 - PI.ln() - self.scale.ln() - (z * z).ln_1p()
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Positive
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        None
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        None
+    }
+}
+
+/// The Laplace (double exponential) distribution.
+#[derive(Clone, Copy, Debug)]
+pub struct Laplace<S: Scalar = f64> {
+    loc: Real<S>,
+    scale: Real<S>,
+}
+
+impl<S: Scalar> Laplace<S> {
+    /// `loc` finite, `scale > 0`.
+    pub fn new(loc: impl Into<Real<S>>, scale: impl Into<Real<S>>) -> Result<Self, DistError> {
+        Ok(Laplace {
+            loc: check_finite("loc", loc.into())?,
+            scale: check_positive("scale", scale.into())?,
+        })
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Laplace<S> {
+    scalar_dist_common!();
+    fn name(&self) -> &'static str {
+        "Laplace"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        let u = open01(rng) - 0.5;
+        self.loc - self.scale * (u.signum() * (1.0 - 2.0 * u.abs()).ln())
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        -(2.0 * self.scale).ln() - (*x - self.loc).abs() / self.scale
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn has_rsample(&self) -> bool {
+        true
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        real(self.loc)
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        real(2.0 * self.scale * self.scale)
+    }
+}

@@ -1,0 +1,174 @@
+//! Errors: one enum for the runtime, one for distribution parameters.
+
+use crate::value::ValueKind;
+
+/// Result with smallx's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An invalid distribution parameter, carrying the offending value.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DistError {
+    /// A parameter that must be positive is not (or is NaN).
+    #[error("{param} must be positive, got {value}")]
+    NotPositive {
+        /// Parameter name.
+        param: &'static str,
+        /// Offending value.
+        value: f64,
+    },
+    /// A parameter that must be finite is not.
+    #[error("{param} must be finite, got {value}")]
+    NotFinite {
+        /// Parameter name.
+        param: &'static str,
+        /// Offending value.
+        value: f64,
+    },
+    /// A parameter outside its allowed range.
+    #[error("{param} must lie in {range}, got {value}")]
+    OutOfRange {
+        /// Parameter name.
+        param: &'static str,
+        /// The allowed range, written out.
+        range: &'static str,
+        /// Offending value.
+        value: f64,
+    },
+    /// Lower bound not below the upper bound.
+    #[error("low must be below high, got low = {low}, high = {high}")]
+    EmptyInterval {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// Probabilities that do not sum to one.
+    #[error("probs must sum to 1, got a sum of {sum}")]
+    NotNormalized {
+        /// The sum found.
+        sum: f64,
+    },
+    /// An empty vector parameter.
+    #[error("{param} must not be empty")]
+    Empty {
+        /// Parameter name.
+        param: &'static str,
+    },
+    /// Vector and matrix parameters whose sizes disagree.
+    #[error("{what}: {detail}")]
+    Shape {
+        /// What disagrees.
+        what: &'static str,
+        /// The sizes involved.
+        detail: String,
+    },
+    /// A covariance that is not positive definite, or a Cholesky factor that is not lower
+    /// triangular with a positive diagonal.
+    #[error("{0}")]
+    NotPositiveDefinite(String),
+}
+
+/// Everything that can go wrong when running a model or a handler.
+///
+/// Each variant names the site involved and says what was expected.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two sites with one name in one run.
+    #[error(
+        "duplicate site name `{0}`: every sample, observe, param and plate site in one run needs its own name"
+    )]
+    DuplicateSite(String),
+    /// Data given to a handler names a site the model does not have.
+    #[error("{handler}: the model has no site named `{name}`; its sites are: {known}")]
+    UnknownSite {
+        /// Which handler received the data.
+        handler: &'static str,
+        /// The unknown name.
+        name: String,
+        /// The sites the model did run, comma separated.
+        known: String,
+    },
+    /// A value of the wrong type or shape for a site.
+    #[error("site `{site}`: expected {expected} for {dist}, got {got}")]
+    WrongValue {
+        /// The site.
+        site: String,
+        /// The distribution or parameter at the site.
+        dist: String,
+        /// What the site needs.
+        expected: ValueKind,
+        /// What it was given.
+        got: ValueKind,
+    },
+    /// A distribution built with invalid parameters.
+    #[error("site `{site}`: invalid {dist}: {source}")]
+    InvalidDistribution {
+        /// The site.
+        site: String,
+        /// The distribution.
+        dist: &'static str,
+        /// What was wrong.
+        source: DistError,
+    },
+    /// A parameter declared again with another shape or constraint.
+    #[error("param `{site}`: {detail}")]
+    Param {
+        /// The parameter.
+        site: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A plate whose subsample size exceeds its size, or another plate misuse.
+    #[error("plate `{site}`: {detail}")]
+    Plate {
+        /// The plate.
+        site: String,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A site looked up in a trace that does not have it.
+    #[error("site `{0}` is not in the trace")]
+    MissingSite(String),
+    /// Replaying a trace whose site is observed there.
+    #[error("replay: site `{0}` is observed in the trace being replayed, but latent in the model")]
+    ReplayObserved(String),
+    /// A site value or log-probability that is NaN or infinite where it must be finite.
+    #[error("site `{site}`: {what} is not finite ({value})")]
+    NonFinite {
+        /// The site.
+        site: String,
+        /// What is not finite.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// A handler left a site in a state the runtime cannot finish.
+    #[error("site `{site}`: {detail}")]
+    InvalidSite {
+        /// The site.
+        site: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// A handler configured with invalid options.
+    #[error("{handler}: {detail}")]
+    Handler {
+        /// The handler.
+        handler: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// A data file or string that could not be read.
+    #[error("data: {0}")]
+    Data(String),
+    /// A constraint applied to a value it cannot hold.
+    #[error("constraint {constraint}: {detail}")]
+    Constraint {
+        /// The constraint.
+        constraint: String,
+        /// What was wrong.
+        detail: String,
+    },
+}

@@ -1,0 +1,114 @@
+//! The shared machinery of the handlers that take a data dictionary (`condition`,
+//! `substitute`, `intervene`): look a site up by name, apply the handler's effect, and after
+//! the run report any data name that matched no site.
+
+use super::Handler;
+use crate::data::Data;
+use crate::error::{Error, Result};
+use crate::model::{Ctx, Model};
+use crate::scalar::Scalar;
+use crate::site::{Site, SiteKind};
+use crate::value::Value;
+
+/// What a data handler does to a site that its data names.
+pub(crate) trait DataEffect {
+    /// The handler's name, for messages.
+    const NAME: &'static str;
+    /// Whether the effect applies to sites of this kind.
+    fn applies(kind: SiteKind) -> bool;
+    /// Write the data value into the site.
+    fn apply<S: Scalar>(site: &mut Site<'_, S>, value: Value<S>) -> Result<()>;
+}
+
+/// Which data entries matched a site, and which sites were seen (for the error message).
+pub struct DataHits {
+    hit: Vec<bool>,
+    seen: Vec<String>,
+}
+
+impl DataHits {
+    fn new(n: usize) -> Self {
+        DataHits {
+            hit: vec![false; n],
+            seen: Vec::new(),
+        }
+    }
+
+    /// An error naming the first data entry that matched no site, listing the sites seen.
+    fn check(&self, handler: &'static str, data: &Data) -> Result<()> {
+        match self.hit.iter().position(|h| !h) {
+            None => Ok(()),
+            Some(i) => Err(Error::UnknownSite {
+                handler,
+                name: data.entry(i).0.to_string(),
+                known: if self.seen.is_empty() {
+                    "(none)".into()
+                } else {
+                    self.seen.join(", ")
+                },
+            }),
+        }
+    }
+}
+
+pub(crate) struct DataHandler<'d, E> {
+    data: &'d Data,
+    hits: DataHits,
+    effect: std::marker::PhantomData<E>,
+}
+
+impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
+    fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
+        if !E::applies(site.kind) {
+            return Ok(());
+        }
+        self.hits.seen.push(site.name.to_string());
+        if let Some(i) = self.data.position(site.name) {
+            self.hits.hit[i] = true;
+            if !site.intervened {
+                E::apply(site, self.data.entry(i).1.lift())?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Run `model` with the data handler of effect `E` pushed, then check that every data entry
+/// matched a site.
+pub(crate) fn run_with_data<E: DataEffect, M: Model, S: Scalar>(
+    model: &M,
+    data: &Data,
+    cx: &mut Ctx<'_, S>,
+    args: &M::Args<'_>,
+) -> Result<M::Ret<S>> {
+    let mut handler = DataHandler::<E> {
+        data,
+        hits: DataHits::new(data.len()),
+        effect: std::marker::PhantomData,
+    };
+    let ret = cx.with_handler(&mut handler, |cx| model.run(cx, args))?;
+    handler.hits.check(E::NAME, data)?;
+    Ok(ret)
+}
+
+/// Implements [`Model`] for a handler wrapper `$ty<M>` with a `model` field, running `$run`.
+macro_rules! wrapper_model {
+    ($ty:ident, |$this:ident, $cx:ident, $args:ident| $run:expr) => {
+        impl<M: $crate::model::Model> $crate::model::Model for $ty<M> {
+            type Args<'a> = M::Args<'a>;
+            type Ret<S: $crate::scalar::Scalar> = M::Ret<S>;
+            fn name(&self) -> &str {
+                self.model.name()
+            }
+            fn run<S: $crate::scalar::Scalar>(
+                &self,
+                $cx: &mut $crate::model::Ctx<'_, S>,
+                $args: &Self::Args<'_>,
+            ) -> $crate::error::Result<Self::Ret<S>> {
+                let $this = self;
+                $run
+            }
+        }
+    };
+}
+pub(crate) use wrapper_model;

@@ -1,0 +1,262 @@
+//! Models and the context their bodies run in.
+
+use crate::constraint::Constraint;
+use crate::dist::{Distribution, IntoDist};
+use crate::error::{Error, Result};
+use crate::handler::{Handler, Layer, Stack};
+use crate::params::ParamInit;
+use crate::scalar::Scalar;
+use crate::site::{ParamSpec, PlateFrame, Site, SiteKind};
+use crate::value::{IntoValue, SiteValue, Value};
+
+/// A generative model: a first-class value that can be run, wrapped in handlers and given to
+/// inference.
+///
+/// `#[model]` implements this trait for a unit struct named after the annotated function, so
+/// user code rarely implements it by hand. The body runs with any [`Scalar`]: `f64` to
+/// simulate and evaluate, dual numbers to differentiate.
+pub trait Model {
+    /// The model's arguments as a tuple, e.g. `(f64,)`; references in it borrow for `'a`.
+    type Args<'a>;
+    /// What the model returns when run with scalar `S`.
+    type Ret<S: Scalar>;
+    /// The model's name, for messages.
+    fn name(&self) -> &str;
+    /// Run the body once against the handler stack in `cx`.
+    fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<Self::Ret<S>>;
+}
+
+impl<M: Model + ?Sized> Model for &M {
+    type Args<'a> = M::Args<'a>;
+    type Ret<S: Scalar> = M::Ret<S>;
+    fn name(&self) -> &str {
+        (**self).name()
+    }
+    fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<Self::Ret<S>> {
+        (**self).run(cx, args)
+    }
+}
+
+/// The context of one model run: the handler stack and the plates entered so far.
+///
+/// Model bodies reach it through the statement macros; handlers and inference use
+/// [`with_handler`](Ctx::with_handler) to extend the stack for a nested run.
+pub struct Ctx<'s, S: Scalar> {
+    stack: &'s mut dyn Stack<S>,
+    plates: Vec<PlateFrame>,
+}
+
+/// The indices of a plate in this run: all of `0..size`, or a subsample of them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Plate {
+    size: usize,
+    subsample: Option<Vec<usize>>,
+}
+
+impl Plate {
+    /// The number of items in the full data.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+    /// The number of items used in this run.
+    pub fn len(&self) -> usize {
+        self.subsample.as_ref().map_or(self.size, Vec::len)
+    }
+    /// True when no item is used.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The `i`-th index used in this run.
+    pub fn index(&self, i: usize) -> usize {
+        self.subsample.as_ref().map_or(i, |s| s[i])
+    }
+    /// The indices used in this run, in order.
+    pub fn indices(&self) -> impl Iterator<Item = usize> + '_ {
+        (0..self.len()).map(|i| self.index(i))
+    }
+    /// True when the plate uses a subsample.
+    pub fn is_subsampled(&self) -> bool {
+        self.subsample.is_some()
+    }
+    /// The elements of `data` at this run's indices.
+    pub fn select<T: Clone>(&self, data: &[T]) -> Vec<T> {
+        self.indices().map(|i| data[i].clone()).collect()
+    }
+}
+
+impl<'s, S: Scalar> Ctx<'s, S> {
+    /// A context over `stack`.
+    pub fn new(stack: &'s mut dyn Stack<S>) -> Self {
+        Ctx {
+            stack,
+            plates: Vec::new(),
+        }
+    }
+
+    /// Run `f` with `handler` pushed on the stack (innermost).
+    pub fn with_handler<H: Handler<S>, R>(
+        &mut self,
+        handler: H,
+        f: impl FnOnce(&mut Ctx<'_, S>) -> Result<R>,
+    ) -> Result<R> {
+        let mut layer = Layer::new(handler, &mut *self.stack);
+        let mut inner = Ctx {
+            stack: &mut layer,
+            plates: std::mem::take(&mut self.plates),
+        };
+        let out = f(&mut inner);
+        self.plates = inner.plates;
+        out
+    }
+
+    /// A `sample!` statement: draw (or receive from a handler) the value of a random choice.
+    pub fn sample<D: IntoDist<S>>(
+        &mut self,
+        name: &str,
+        dist: D,
+    ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        self.sample_site(name, dist, None::<Value<S>>)
+    }
+
+    /// An `observe!` statement, or `sample!` with `obs =`: score `value` as observed data.
+    pub fn observe<D: IntoDist<S>>(
+        &mut self,
+        name: &str,
+        dist: D,
+        value: impl IntoValue<S>,
+    ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        self.sample_site(name, dist, Some(value))
+    }
+
+    fn sample_site<D: IntoDist<S>>(
+        &mut self,
+        name: &str,
+        dist: D,
+        obs: Option<impl IntoValue<S>>,
+    ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        let dist = dist
+            .into_dist()
+            .map_err(|source| Error::InvalidDistribution {
+                site: name.to_string(),
+                dist: short_type_name::<D::Dist>(),
+                source,
+            })?;
+        let mut site = Site::new(name, SiteKind::Sample, &self.plates);
+        site.dist = Some(&dist);
+        if let Some(obs) = obs {
+            site.set_value(obs.into_value())?;
+            site.is_observed = true;
+        }
+        let value = apply_site(self.stack, &mut site)?;
+        let kind = value.kind();
+        <D::Dist as Distribution<S>>::Value::from_value(value).ok_or_else(|| Error::WrongValue {
+            site: name.to_string(),
+            dist: dist.name().to_string(),
+            expected: dist.value_kind(),
+            got: kind,
+        })
+    }
+
+    /// A `param!` statement: a learnable parameter, initialised by `init` the first time.
+    pub fn param<I: ParamInit<S>>(
+        &mut self,
+        name: &str,
+        init: impl Fn() -> I,
+        constraint: Constraint,
+    ) -> Result<I::Out> {
+        let init = || init().into_value();
+        let mut site = Site::new(name, SiteKind::Param, &self.plates);
+        site.param = Some(ParamSpec {
+            init: &init,
+            constraint,
+        });
+        let value = apply_site(self.stack, &mut site)?;
+        let kind = value.kind();
+        I::Out::from_value(value).ok_or_else(|| Error::WrongValue {
+            site: name.to_string(),
+            dist: format!("a parameter constrained to {constraint}"),
+            expected: init().kind(),
+            got: kind,
+        })
+    }
+
+    /// Enter a `plate!` of `size` items, using `subsample_size` of them when given. Log
+    /// densities of sites inside are scaled by `size / subsample_size`. A subsampled plate is
+    /// itself a site (its value is the index vector), so guide and model can share indices.
+    pub fn enter_plate(
+        &mut self,
+        name: &str,
+        size: usize,
+        subsample_size: Option<usize>,
+    ) -> Result<Plate> {
+        let plate_error = |detail: String| Error::Plate {
+            site: name.to_string(),
+            detail,
+        };
+        if self.plates.iter().any(|p| p.name == name) {
+            return Err(plate_error(
+                "is already entered; nested plates need distinct names".into(),
+            ));
+        }
+        let subsample = match subsample_size {
+            None => None,
+            Some(m) if m > size => {
+                return Err(plate_error(format!(
+                    "subsample size {m} is larger than the plate size {size}"
+                )));
+            }
+            Some(m) => {
+                let mut site = Site::new(name, SiteKind::Plate, &self.plates);
+                site.plate_size = Some((size, m));
+                site.scale = 1.0;
+                let value = apply_site(self.stack, &mut site)?;
+                let indices = match value {
+                    Value::IntVec(v)
+                        if v.len() == m && v.iter().all(|&i| i >= 0 && (i as usize) < size) =>
+                    {
+                        v.into_iter().map(|i| i as usize).collect()
+                    }
+                    other => {
+                        return Err(plate_error(format!(
+                            "expected {m} subsample indices below {size}, got {other}"
+                        )));
+                    }
+                };
+                Some(indices)
+            }
+        };
+        let plate = Plate { size, subsample };
+        self.plates.push(PlateFrame {
+            name: name.to_string(),
+            size,
+            subsample_size: plate.len().max(1),
+        });
+        Ok(plate)
+    }
+
+    /// Leave the innermost plate.
+    pub fn exit_plate(&mut self) {
+        self.plates.pop();
+    }
+
+    /// The plates entered, outermost first.
+    pub fn plates(&self) -> &[PlateFrame] {
+        &self.plates
+    }
+}
+
+/// Run the stack on a site and take its value.
+fn apply_site<S: Scalar>(stack: &mut dyn Stack<S>, site: &mut Site<'_, S>) -> Result<Value<S>> {
+    stack.apply(site)?;
+    site.value.take().ok_or_else(|| Error::InvalidSite {
+        site: site.name.to_string(),
+        detail: "no value after the handlers ran".into(),
+    })
+}
+
+/// A type's name without module path or generic arguments, for messages.
+fn short_type_name<T>() -> &'static str {
+    let full = std::any::type_name::<T>();
+    let base = full.split('<').next().unwrap_or(full);
+    base.rsplit("::").next().unwrap_or(base)
+}

@@ -1,0 +1,266 @@
+//! The parameter store: learnable parameters, kept unconstrained.
+//!
+//! There is no global store. Whoever runs a model with parameters (SVI, a prediction, a test)
+//! owns a [`ParamStore`] and pushes a [`ParamHandler`] over it; a `param!` site with no such
+//! handler takes its initial value.
+
+use crate::constraint::Constraint;
+use crate::error::{Error, Result};
+use crate::handler::Handler;
+use crate::scalar::{Real, Scalar};
+use crate::site::{Site, SiteKind};
+use crate::value::{IntoValue, SiteValue, Value, ValueKind};
+use nalgebra::{DMatrix, DVector};
+use std::collections::HashMap;
+
+/// One parameter: its constraint, its shape, and its unconstrained coordinates.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParamEntry {
+    name: String,
+    constraint: Constraint,
+    kind: ValueKind,
+    offset: usize,
+    unconstrained: Vec<f64>,
+}
+
+impl ParamEntry {
+    /// The parameter's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// Its constraint.
+    pub fn constraint(&self) -> Constraint {
+        self.constraint
+    }
+    /// Its shape.
+    pub fn kind(&self) -> ValueKind {
+        self.kind
+    }
+    /// Its position in the store's flat unconstrained vector.
+    pub fn offset(&self) -> usize {
+        self.offset
+    }
+    /// Its unconstrained coordinates.
+    pub fn unconstrained(&self) -> &[f64] {
+        &self.unconstrained
+    }
+    /// Its constrained value.
+    pub fn value(&self) -> Value<f64> {
+        self.constrained::<f64>(|_, u| Real(u)).0
+    }
+    /// The constrained value with scalar `S`, lifting each coordinate with `lift(index, u)`,
+    /// and `ln |det J|` of the transform.
+    fn constrained<S: Scalar>(&self, lift: impl Fn(usize, f64) -> Real<S>) -> (Value<S>, Real<S>) {
+        let u: Vec<Real<S>> = self
+            .unconstrained
+            .iter()
+            .enumerate()
+            .map(|(i, &x)| lift(self.offset + i, x))
+            .collect();
+        // The shape and length were validated when the entry was created.
+        self.constraint
+            .forward(&u, self.kind)
+            .unwrap_or_else(|_| (Value::Real(Real::new(f64::NAN)), Real::new(f64::NAN)))
+    }
+}
+
+/// Learnable parameters by name, stored unconstrained, in order of first use.
+///
+/// ```
+/// use smallx_core::{Constraint, ParamStore, Value};
+/// let mut store = ParamStore::new();
+/// store.insert("b", Value::from(2.0), Constraint::Positive).unwrap();
+/// assert!((store.unconstrained_vec()[0] - 2.0f64.ln()).abs() < 1e-15);
+/// assert_eq!(store.value("b"), Some(Value::from(2.0)));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ParamStore {
+    entries: Vec<ParamEntry>,
+    index: HashMap<String, usize>,
+    len: usize,
+}
+
+impl ParamStore {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a parameter with a constrained initial value; an existing entry with the same name
+    /// must have the same shape and constraint, and is left unchanged.
+    pub fn insert(
+        &mut self,
+        name: &str,
+        init: Value<f64>,
+        constraint: Constraint,
+    ) -> Result<&ParamEntry> {
+        let kind = init.kind();
+        if let Some(&i) = self.index.get(name) {
+            let e = &self.entries[i];
+            if e.kind != kind || e.constraint != constraint {
+                return Err(Error::Param {
+                    site: name.to_string(),
+                    detail: format!(
+                        "declared as {kind} constrained to {constraint}, but the store holds {} constrained to {}",
+                        e.kind, e.constraint
+                    ),
+                });
+            }
+            return Ok(e);
+        }
+        let unconstrained = constraint.inverse(&init).map_err(|e| Error::Param {
+            site: name.to_string(),
+            detail: format!("initial value {init}: {e}"),
+        })?;
+        let entry = ParamEntry {
+            name: name.to_string(),
+            constraint,
+            kind,
+            offset: self.len,
+            unconstrained,
+        };
+        self.len += entry.unconstrained.len();
+        self.index.insert(name.to_string(), self.entries.len());
+        self.entries.push(entry);
+        Ok(&self.entries[self.entries.len() - 1])
+    }
+
+    /// The entry called `name`.
+    pub fn get(&self, name: &str) -> Option<&ParamEntry> {
+        self.index.get(name).map(|&i| &self.entries[i])
+    }
+
+    /// The constrained value of `name`.
+    pub fn value(&self, name: &str) -> Option<Value<f64>> {
+        self.get(name).map(ParamEntry::value)
+    }
+
+    /// The constrained value of a real parameter as `f64`.
+    pub fn real(&self, name: &str) -> Option<f64> {
+        self.value(name).and_then(|v| v.as_f64())
+    }
+
+    /// The entries in order of first use.
+    pub fn iter(&self) -> impl Iterator<Item = &ParamEntry> {
+        self.entries.iter()
+    }
+
+    /// The number of parameters.
+    pub fn num_params(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The total number of unconstrained coordinates.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when the store holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// All unconstrained coordinates, concatenated in order of first use.
+    pub fn unconstrained_vec(&self) -> Vec<f64> {
+        self.entries
+            .iter()
+            .flat_map(|e| e.unconstrained.iter().copied())
+            .collect()
+    }
+
+    /// Overwrite all unconstrained coordinates (the layout of
+    /// [`unconstrained_vec`](ParamStore::unconstrained_vec)).
+    pub fn set_unconstrained(&mut self, flat: &[f64]) -> Result<()> {
+        if flat.len() != self.len {
+            return Err(Error::Param {
+                site: "(all)".into(),
+                detail: format!(
+                    "expected {} unconstrained coordinates, got {}",
+                    self.len,
+                    flat.len()
+                ),
+            });
+        }
+        for e in &mut self.entries {
+            let n = e.unconstrained.len();
+            e.unconstrained
+                .copy_from_slice(&flat[e.offset..e.offset + n]);
+        }
+        Ok(())
+    }
+}
+
+/// The initial value of a `param!`: `f64` gives a `Real<S>` parameter, a vector of `f64` a
+/// `DVector<Real<S>>`, a matrix a `DMatrix<Real<S>>`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be the initial value of a parameter",
+    label = "expected an f64, a Vec<f64>, a DVector<f64> or a DMatrix<f64>"
+)]
+pub trait ParamInit<S: Scalar>: IntoValue<f64> {
+    /// The parameter's type inside the model.
+    type Out: SiteValue<S>;
+}
+
+impl<S: Scalar> ParamInit<S> for f64 {
+    type Out = Real<S>;
+}
+
+impl<S: Scalar> ParamInit<S> for Vec<f64> {
+    type Out = DVector<Real<S>>;
+}
+
+impl<S: Scalar> ParamInit<S> for DVector<f64> {
+    type Out = DVector<Real<S>>;
+}
+
+impl<S: Scalar> ParamInit<S> for DMatrix<f64> {
+    type Out = DMatrix<Real<S>>;
+}
+
+/// Serves `param!` sites from a [`ParamStore`], initialising missing entries.
+///
+/// With `first_direction = Some(k)`, unconstrained coordinate `i` of the store becomes a dual
+/// variable along direction `i − k` when that lies in `0..S::DIRECTIONS`, so one run yields
+/// the derivatives with respect to a chunk of the store's coordinates.
+pub struct ParamHandler<'p> {
+    store: &'p mut ParamStore,
+    first_direction: Option<usize>,
+}
+
+impl<'p> ParamHandler<'p> {
+    /// Constant parameters (no derivatives).
+    pub fn new(store: &'p mut ParamStore) -> Self {
+        ParamHandler {
+            store,
+            first_direction: None,
+        }
+    }
+    /// Parameters whose coordinates `first..first + S::DIRECTIONS` are dual variables.
+    pub fn differentiating(store: &'p mut ParamStore, first: usize) -> Self {
+        ParamHandler {
+            store,
+            first_direction: Some(first),
+        }
+    }
+}
+
+impl<S: Scalar> Handler<S> for ParamHandler<'_> {
+    fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
+        let (SiteKind::Param, None, Some(spec)) = (site.kind, &site.value, site.param) else {
+            return Ok(());
+        };
+        let entry = match self.store.get(site.name) {
+            Some(e) if e.constraint == spec.constraint => e,
+            _ => self
+                .store
+                .insert(site.name, (spec.init)(), spec.constraint)?,
+        };
+        let first = self.first_direction;
+        let (value, _) = entry.constrained::<S>(|i, u| match first {
+            Some(k) if i >= k => Real::variable(u, i - k),
+            _ => Real::new(u),
+        });
+        site.value = Some(value);
+        Ok(())
+    }
+}

@@ -1,0 +1,416 @@
+//! Site values: the typed contents of a site, type-erased for traces and data dictionaries.
+
+use crate::scalar::{Real, Scalar};
+use nalgebra::{DMatrix, DVector};
+use std::borrow::Cow;
+use std::fmt;
+
+/// The value at a site, with its type made explicit.
+///
+/// A distribution decides the variant: a real for `Normal`, a vector of reals for an i.i.d.
+/// or multivariate site, an integer for `Poisson`, `Binomial` and `Categorical`, a boolean for
+/// `Bernoulli`, a matrix for a `lower_cholesky` parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<S: Scalar = f64> {
+    /// One real number.
+    Real(Real<S>),
+    /// One integer.
+    Int(i64),
+    /// One boolean.
+    Bool(bool),
+    /// A vector of reals.
+    RealVec(DVector<Real<S>>),
+    /// A vector of integers.
+    IntVec(Vec<i64>),
+    /// A vector of booleans.
+    BoolVec(Vec<bool>),
+    /// A matrix of reals.
+    Matrix(DMatrix<Real<S>>),
+}
+
+/// The type and shape of a [`Value`], used to say what a site expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueKind {
+    /// A real number.
+    Real,
+    /// An integer.
+    Int,
+    /// A boolean.
+    Bool,
+    /// A vector of reals of the given length.
+    RealVec(usize),
+    /// A vector of integers of the given length.
+    IntVec(usize),
+    /// A vector of booleans of the given length.
+    BoolVec(usize),
+    /// A matrix with the given rows and columns.
+    Matrix(usize, usize),
+}
+
+impl fmt::Display for ValueKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueKind::Real => write!(f, "a real number"),
+            ValueKind::Int => write!(f, "an integer"),
+            ValueKind::Bool => write!(f, "a boolean"),
+            ValueKind::RealVec(n) => write!(f, "a vector of {n} reals"),
+            ValueKind::IntVec(n) => write!(f, "a vector of {n} integers"),
+            ValueKind::BoolVec(n) => write!(f, "a vector of {n} booleans"),
+            ValueKind::Matrix(r, c) => write!(f, "a {r}x{c} matrix"),
+        }
+    }
+}
+
+impl<S: Scalar> Value<S> {
+    /// The type and shape of this value.
+    pub fn kind(&self) -> ValueKind {
+        match self {
+            Value::Real(_) => ValueKind::Real,
+            Value::Int(_) => ValueKind::Int,
+            Value::Bool(_) => ValueKind::Bool,
+            Value::RealVec(v) => ValueKind::RealVec(v.len()),
+            Value::IntVec(v) => ValueKind::IntVec(v.len()),
+            Value::BoolVec(v) => ValueKind::BoolVec(v.len()),
+            Value::Matrix(m) => ValueKind::Matrix(m.nrows(), m.ncols()),
+        }
+    }
+
+    /// The same value with every derivative dropped.
+    pub fn detach(&self) -> Value<f64> {
+        match self {
+            Value::Real(x) => Value::Real(Real(x.value())),
+            Value::Int(i) => Value::Int(*i),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::RealVec(v) => Value::RealVec(v.map(|x| Real(x.value()))),
+            Value::IntVec(v) => Value::IntVec(v.clone()),
+            Value::BoolVec(v) => Value::BoolVec(v.clone()),
+            Value::Matrix(m) => Value::Matrix(m.map(|x| Real(x.value()))),
+        }
+    }
+
+    /// The real number held, if this is [`Value::Real`].
+    pub fn as_real(&self) -> Option<Real<S>> {
+        match self {
+            Value::Real(x) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// The value of a real site as `f64`, if this is [`Value::Real`].
+    pub fn as_f64(&self) -> Option<f64> {
+        self.as_real().map(|x| x.value())
+    }
+
+    /// The values of the real numbers held, flattened (column-major for a matrix); `None`
+    /// for discrete values.
+    pub fn real_values(&self) -> Option<Vec<f64>> {
+        match self {
+            Value::Real(x) => Some(vec![x.value()]),
+            Value::RealVec(v) => Some(v.iter().map(|x| x.value()).collect()),
+            Value::Matrix(m) => Some(m.iter().map(|x| x.value()).collect()),
+            _ => None,
+        }
+    }
+
+    /// Convert to `kind` where that loses nothing: an integer to a real, integers to reals, an
+    /// integer 0/1 to a boolean, a vector of 0/1 integers to booleans. Anything else that does
+    /// not already have the kind is returned unchanged in `Err`.
+    pub fn coerce(self, kind: ValueKind) -> Result<Value<S>, Value<S>> {
+        if self.kind() == kind {
+            return Ok(self);
+        }
+        match (self, kind) {
+            (Value::Int(i), ValueKind::Real) => Ok(Value::Real(Real::new(i as f64))),
+            (Value::Int(i @ (0 | 1)), ValueKind::Bool) => Ok(Value::Bool(i == 1)),
+            (Value::IntVec(v), ValueKind::RealVec(n)) if v.len() == n => Ok(Value::RealVec(
+                DVector::from_iterator(n, v.iter().map(|&i| Real::new(i as f64))),
+            )),
+            (Value::IntVec(v), ValueKind::BoolVec(n))
+                if v.len() == n && v.iter().all(|&i| i == 0 || i == 1) =>
+            {
+                Ok(Value::BoolVec(v.iter().map(|&i| i == 1).collect()))
+            }
+            (other, _) => Err(other),
+        }
+    }
+}
+
+impl Value<f64> {
+    /// The same value as constants of scalar type `S`.
+    pub fn lift<S: Scalar>(&self) -> Value<S> {
+        match self {
+            Value::Real(x) => Value::Real(Real::new(x.0)),
+            Value::Int(i) => Value::Int(*i),
+            Value::Bool(b) => Value::Bool(*b),
+            Value::RealVec(v) => Value::RealVec(v.map(|x| Real::new(x.0))),
+            Value::IntVec(v) => Value::IntVec(v.clone()),
+            Value::BoolVec(v) => Value::BoolVec(v.clone()),
+            Value::Matrix(m) => Value::Matrix(m.map(|x| Real::new(x.0))),
+        }
+    }
+}
+
+impl<S: Scalar> fmt::Display for Value<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn list<T: fmt::Display>(
+            f: &mut fmt::Formatter<'_>,
+            xs: impl Iterator<Item = T>,
+        ) -> fmt::Result {
+            write!(f, "[")?;
+            for (i, x) in xs.enumerate() {
+                if i > 0 {
+                    write!(f, ", ")?;
+                }
+                if i == 8 {
+                    return write!(f, "...]");
+                }
+                write!(f, "{x}")?;
+            }
+            write!(f, "]")
+        }
+        match self {
+            Value::Real(x) => write!(f, "{}", x.value()),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::RealVec(v) => list(f, v.iter().map(|x| x.value())),
+            Value::IntVec(v) => list(f, v.iter()),
+            Value::BoolVec(v) => list(f, v.iter()),
+            Value::Matrix(m) => write!(f, "{}x{} matrix", m.nrows(), m.ncols()),
+        }
+    }
+}
+
+/// A Rust type that a site can hold: the `Value` type of a distribution, or of a parameter.
+pub trait SiteValue<S: Scalar>: Clone + Send + Sync + 'static {
+    /// Into the type-erased form.
+    fn into_value(self) -> Value<S>;
+    /// Back from the type-erased form; `None` if the variant does not match.
+    fn from_value(value: Value<S>) -> Option<Self>;
+    /// A view of the type-erased form, borrowed where the representation is shared.
+    fn view(value: &Value<S>) -> Option<Cow<'_, Self>>;
+}
+
+macro_rules! borrowed_site_value {
+    ($ty:ty, $variant:ident) => {
+        impl<S: Scalar> SiteValue<S> for $ty {
+            #[inline]
+            fn into_value(self) -> Value<S> {
+                Value::$variant(self)
+            }
+            #[inline]
+            fn from_value(value: Value<S>) -> Option<Self> {
+                match value {
+                    Value::$variant(x) => Some(x),
+                    _ => None,
+                }
+            }
+            #[inline]
+            fn view(value: &Value<S>) -> Option<Cow<'_, Self>> {
+                match value {
+                    Value::$variant(x) => Some(Cow::Borrowed(x)),
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+borrowed_site_value!(Real<S>, Real);
+borrowed_site_value!(i64, Int);
+borrowed_site_value!(bool, Bool);
+borrowed_site_value!(DVector<Real<S>>, RealVec);
+borrowed_site_value!(Vec<i64>, IntVec);
+borrowed_site_value!(Vec<bool>, BoolVec);
+borrowed_site_value!(DMatrix<Real<S>>, Matrix);
+
+impl<S: Scalar> SiteValue<S> for usize {
+    fn into_value(self) -> Value<S> {
+        Value::Int(self as i64)
+    }
+    fn from_value(value: Value<S>) -> Option<Self> {
+        match value {
+            Value::Int(i) => usize::try_from(i).ok(),
+            _ => None,
+        }
+    }
+    fn view(value: &Value<S>) -> Option<Cow<'_, Self>> {
+        match value {
+            Value::Int(i) => usize::try_from(*i).ok().map(Cow::Owned),
+            _ => None,
+        }
+    }
+}
+
+impl<S: Scalar> SiteValue<S> for Vec<usize> {
+    fn into_value(self) -> Value<S> {
+        Value::IntVec(self.into_iter().map(|i| i as i64).collect())
+    }
+    fn from_value(value: Value<S>) -> Option<Self> {
+        Self::view(&value).map(Cow::into_owned)
+    }
+    fn view(value: &Value<S>) -> Option<Cow<'_, Self>> {
+        match value {
+            Value::IntVec(v) => v
+                .iter()
+                .map(|&i| usize::try_from(i).ok())
+                .collect::<Option<Vec<_>>>()
+                .map(Cow::Owned),
+            _ => None,
+        }
+    }
+}
+
+impl<S: Scalar> SiteValue<S> for Value<S> {
+    fn into_value(self) -> Value<S> {
+        self
+    }
+    fn from_value(value: Value<S>) -> Option<Self> {
+        Some(value)
+    }
+    fn view(value: &Value<S>) -> Option<Cow<'_, Self>> {
+        Some(Cow::Borrowed(value))
+    }
+}
+
+/// Something that can be given as an observed value or as data: plain numbers, slices,
+/// vectors and nalgebra vectors of `f64`, integers and booleans, and [`Value`]s.
+///
+/// ```
+/// use smallx_core::{IntoValue, Value};
+/// assert_eq!(IntoValue::<f64>::into_value(&[1.0, 2.0][..]).kind().to_string(), "a vector of 2 reals");
+/// assert_eq!(IntoValue::<f64>::into_value(3_i64), Value::Int(3));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as a site value",
+    label = "expected a number, a boolean, or a slice, Vec or DVector of them"
+)]
+pub trait IntoValue<S: Scalar> {
+    /// The type-erased value.
+    fn into_value(self) -> Value<S>;
+}
+
+impl<S: Scalar> IntoValue<S> for Value<S> {
+    fn into_value(self) -> Value<S> {
+        self
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &Value<f64> {
+    fn into_value(self) -> Value<S> {
+        self.lift()
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for Real<S> {
+    fn into_value(self) -> Value<S> {
+        Value::Real(self)
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for DVector<Real<S>> {
+    fn into_value(self) -> Value<S> {
+        Value::RealVec(self)
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for f64 {
+    fn into_value(self) -> Value<S> {
+        Value::Real(Real::new(self))
+    }
+}
+
+macro_rules! int_into_value {
+    ($($t:ty),*) => {$(
+        impl<S: Scalar> IntoValue<S> for $t {
+            fn into_value(self) -> Value<S> { Value::Int(self as i64) }
+        }
+    )*};
+}
+int_into_value!(i64, i32, u32, u64, usize);
+
+impl<S: Scalar> IntoValue<S> for bool {
+    fn into_value(self) -> Value<S> {
+        Value::Bool(self)
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &[f64] {
+    fn into_value(self) -> Value<S> {
+        Value::RealVec(DVector::from_iterator(
+            self.len(),
+            self.iter().map(|&x| Real::new(x)),
+        ))
+    }
+}
+
+impl<S: Scalar, const N: usize> IntoValue<S> for [f64; N] {
+    fn into_value(self) -> Value<S> {
+        IntoValue::<S>::into_value(&self[..])
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &Vec<f64> {
+    fn into_value(self) -> Value<S> {
+        IntoValue::<S>::into_value(self.as_slice())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for Vec<f64> {
+    fn into_value(self) -> Value<S> {
+        IntoValue::<S>::into_value(self.as_slice())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &DVector<f64> {
+    fn into_value(self) -> Value<S> {
+        Value::RealVec(self.map(Real::new))
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for DVector<f64> {
+    fn into_value(self) -> Value<S> {
+        Value::RealVec(self.map(Real::new))
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for DMatrix<f64> {
+    fn into_value(self) -> Value<S> {
+        Value::Matrix(self.map(Real::new))
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &[i64] {
+    fn into_value(self) -> Value<S> {
+        Value::IntVec(self.to_vec())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &Vec<i64> {
+    fn into_value(self) -> Value<S> {
+        Value::IntVec(self.clone())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for Vec<i64> {
+    fn into_value(self) -> Value<S> {
+        Value::IntVec(self)
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &[bool] {
+    fn into_value(self) -> Value<S> {
+        Value::BoolVec(self.to_vec())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for &Vec<bool> {
+    fn into_value(self) -> Value<S> {
+        Value::BoolVec(self.clone())
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for Vec<bool> {
+    fn into_value(self) -> Value<S> {
+        Value::BoolVec(self)
+    }
+}

@@ -1,0 +1,1 @@
+//! smallx-infer

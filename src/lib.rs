@@ -1,0 +1,112 @@
+//! # smallx
+//!
+//! Probabilistic programming in Rust, in the style of Pyro and NumPyro. A model is an
+//! ordinary function marked `#[model]`; `sample!`, `observe!` and `param!` statements inside
+//! it create named sites; effect handlers (`condition`, `intervene`, `substitute`, `replay`,
+//! `block`, `seed`, `scale`, `mask`, `trace`) change what sites do without touching the
+//! model; inference runs on traces, with gradients from forward-mode dual numbers.
+//!
+//! ```
+//! use smallx::prelude::*;
+//!
+//! /// Pyro's "scale" model: an unreliable scale weighs an object.
+//! #[model]
+//! fn scale(guess: f64) -> Real {
+//!     let weight = sample!("weight", Normal::new(guess, 1.0));
+//!     sample!("measurement", Normal::new(weight, 0.75))
+//! }
+//!
+//! # fn main() -> smallx::Result<()> {
+//! let mut rng = SmallRng::seed_from_u64(0);
+//! // Calling the model runs it.
+//! let m: Real<f64> = scale.call_with(&mut rng, 8.5)?;
+//! // Conditioning is a handler; the conditioned model is a model too.
+//! let conditioned = condition(scale, data! { "measurement" => 9.5 });
+//! let trace = get_trace(&conditioned, &(8.5,), &mut rng)?;
+//! assert_eq!(trace.real("measurement")?, 9.5);
+//! assert!(trace.get("weight").unwrap().is_latent());
+//! # let _ = m;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! ## Writing models
+//!
+//! * `sample!(name, dist)` draws (or receives from a handler) a value and returns it.
+//!   `sample!(name, dist, obs = value)` and `observe!(name, dist, value)` score observed data.
+//! * `param!(name, init)` and `param!(name, init, constraint)` declare a learnable parameter,
+//!   served from an explicit [`ParamStore`] when the runner has one.
+//! * `plate!(name, size, |idx| { ... })` marks conditionally independent data;
+//!   `plate!(name, size, subsample = m, |idx| { ... })` uses `m` random indices per run and
+//!   scales log-densities inside by `size / m`.
+//! * Names are strings: literals, or `String`s built at run time (`format!("z_{i}")`).
+//! * `Real` is the body's number type: `f64` when simulating, a dual number when
+//!   differentiating. Arithmetic with `f64` works in both orders (`2.0 * x`, `x - 1.0`).
+//!   Arguments are plain Rust types (`f64`, `&[f64]`, `usize`, ...).
+//!
+//! Mistakes the macro can see are compile errors with a span on the offending tokens;
+//! mistakes at run time are `Err`s that name the site.
+
+pub use smallx_core::*;
+pub use smallx_macros::model;
+
+/// Everything a model file usually needs.
+pub mod prelude {
+    pub use crate::{model, observe, param, plate, sample};
+    pub use smallx_core::dist::{
+        Batch, Bernoulli, Beta, Binomial, Categorical, Cauchy, Delta, Dirichlet, Distribution,
+        Exponential, Gamma, HalfCauchy, HalfNormal, IidExt, Laplace, LogNormal, MultivariateNormal,
+        Normal, Poisson, StudentT, Uniform,
+    };
+    pub use smallx_core::nalgebra::{DMatrix, DVector};
+    pub use smallx_core::rand::SeedableRng;
+    pub use smallx_core::rand::rngs::SmallRng;
+    pub use smallx_core::{
+        Constraint, Data, Error, Model, ParamStore, Real, Result, Trace, Value, block, block_all,
+        block_except, block_names, call, call_with, condition, data, get_trace,
+        get_trace_with_params, intervene, mask, replay, scale, seed, substitute, trace,
+    };
+}
+
+/// Draw a value at a named site: `sample!("x", Normal::new(0.0, 1.0))`, or score an
+/// observation with `sample!("y", dist, obs = value)`. Only valid directly inside a
+/// `#[model]` function, which rewrites it.
+#[macro_export]
+macro_rules! sample {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "sample! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
+
+/// Score observed data at a named site: `observe!("y", Normal::new(mu, 1.0), 0.5)`. Only valid
+/// directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! observe {
+    ($($t:tt)*) => {
+        ::core::compile_error!("observe! can only be used directly inside a #[model] function (not in nested functions)")
+    };
+}
+
+/// Declare a learnable parameter: `param!("a", 0.0)` or `param!("b", 1.0, Constraint::Positive)`.
+/// Only valid directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! param {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "param! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
+
+/// Mark conditionally independent data: `plate!("data", n, |idx| { ... })`, optionally with
+/// `subsample = m`. Only valid directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! plate {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "plate! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
