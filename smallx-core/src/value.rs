@@ -349,6 +349,12 @@ impl<S: Scalar, const N: usize> IntoValue<S> for [f64; N] {
     }
 }
 
+impl<S: Scalar, const N: usize> IntoValue<S> for &[f64; N] {
+    fn into_value(self) -> Value<S> {
+        IntoValue::<S>::into_value(&self[..])
+    }
+}
+
 impl<S: Scalar> IntoValue<S> for &Vec<f64> {
     fn into_value(self) -> Value<S> {
         IntoValue::<S>::into_value(self.as_slice())

@@ -114,16 +114,7 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream, span: Span) -> syn::R
     let mut keywords = Vec::new();
     for arg in args {
         match arg {
-            Arg::Positional(e) => {
-                if let Some((k, _)) = keywords.first() {
-                    let k: &Ident = k;
-                    return Err(syn::Error::new(
-                        e.span(),
-                        format!("`{k} = …` must come last; {}", kind.usage()),
-                    ));
-                }
-                positional.push(e)
-            }
+            Arg::Positional(e) => positional.push(e),
             Arg::Keyword(k, e) => keywords.push((k, e)),
         }
     }
