@@ -310,3 +310,120 @@ fn cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, Strin
     }
     Ok(u)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scalar::Dual64;
+
+    fn round_trip(c: Constraint, v: Value<f64>) {
+        let u = c.inverse(&v).unwrap();
+        let (back, _) = c
+            .forward::<f64>(&u.iter().map(|&x| Real(x)).collect::<Vec<_>>(), v.kind())
+            .unwrap();
+        let (a, b) = (v.real_values().unwrap(), back.real_values().unwrap());
+        for (x, y) in a.iter().zip(&b) {
+            assert!((x - y).abs() < 1e-12, "{c}: {a:?} came back as {b:?}");
+        }
+    }
+
+    #[test]
+    fn bijections_round_trip() {
+        round_trip(Constraint::Real, Value::Real(Real(-2.0)));
+        round_trip(Constraint::Positive, Value::Real(Real(0.3)));
+        round_trip(Constraint::greater_than(-1.0), Value::Real(Real(4.0)));
+        round_trip(Constraint::less_than(2.0), Value::Real(Real(-3.0)));
+        round_trip(Constraint::interval(-1.0, 3.0), Value::Real(Real(2.5)));
+        round_trip(
+            Constraint::unit_interval(),
+            Value::RealVec(DVector::from_vec(vec![Real(0.1), Real(0.9)])),
+        );
+        round_trip(
+            Constraint::Simplex,
+            Value::RealVec(DVector::from_vec(vec![Real(0.2), Real(0.5), Real(0.3)])),
+        );
+        let l = DMatrix::from_row_slice(2, 2, &[1.5, 0.0, -0.4, 0.7]).map(Real);
+        round_trip(Constraint::LowerCholesky, Value::Matrix(l));
+    }
+
+    #[test]
+    fn the_log_jacobian_of_scalar_bijections_matches_finite_differences() {
+        for c in [
+            Constraint::Positive,
+            Constraint::greater_than(1.0),
+            Constraint::less_than(0.0),
+            Constraint::interval(-2.0, 5.0),
+        ] {
+            for u in [-2.0, 0.3, 1.7] {
+                let (_, ladj) = c.forward_scalar(Real::<f64>::new(u));
+                let (x, _) = c.forward_scalar(Real(Dual64::new(u, 1.0)));
+                assert!(
+                    (ladj.value() - x.derivative(0).abs().ln()).abs() < 1e-12,
+                    "{c} at {u}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_simplex_log_jacobian_matches_a_numerical_determinant() {
+        // The stick-breaking map sends R² to the first two coordinates of the simplex, which
+        // determine the third; the Jacobian of those two is a 2x2 matrix.
+        let u = [0.4, -0.9];
+        let f = |u: [f64; 2]| {
+            let (x, _) = Constraint::Simplex
+                .forward::<f64>(&[Real(u[0]), Real(u[1])], ValueKind::RealVec(3))
+                .unwrap();
+            let v = x.real_values().unwrap();
+            [v[0], v[1]]
+        };
+        let h = 1e-6;
+        let mut j = [[0.0; 2]; 2];
+        for k in 0..2 {
+            let (mut up, mut down) = (u, u);
+            up[k] += h;
+            down[k] -= h;
+            let (a, b) = (f(up), f(down));
+            for i in 0..2 {
+                j[i][k] = (a[i] - b[i]) / (2.0 * h);
+            }
+        }
+        let det = j[0][0] * j[1][1] - j[0][1] * j[1][0];
+        let (_, ladj) = Constraint::Simplex
+            .forward::<f64>(&[Real(u[0]), Real(u[1])], ValueKind::RealVec(3))
+            .unwrap();
+        assert!((ladj.value() - det.abs().ln()).abs() < 1e-7);
+        // u = 0 maps to the centre of the simplex.
+        let (x, _) = Constraint::Simplex
+            .forward::<f64>(&[Real(0.0), Real(0.0)], ValueKind::RealVec(3))
+            .unwrap();
+        assert!(
+            x.real_values()
+                .unwrap()
+                .iter()
+                .all(|&p| (p - 1.0 / 3.0).abs() < 1e-15)
+        );
+    }
+
+    #[test]
+    fn values_outside_a_constraint_are_rejected() {
+        assert!(
+            Constraint::Positive
+                .inverse(&Value::Real(Real(-1.0)))
+                .is_err()
+        );
+        assert!(
+            Constraint::Simplex
+                .inverse(&Value::RealVec(DVector::from_vec(vec![
+                    Real(0.5),
+                    Real(0.6)
+                ])))
+                .is_err()
+        );
+        assert!(
+            Constraint::Boolean
+                .unconstrained_len(ValueKind::Bool)
+                .is_err()
+        );
+    }
+}

@@ -250,6 +250,3 @@ pub(crate) const LN_SQRT_2PI: f64 = 0.918_938_533_204_672_8;
 pub(crate) fn neg_inf<S: Scalar>() -> Real<S> {
     Real::new(f64::NEG_INFINITY)
 }
-
-#[cfg(test)]
-mod tests;

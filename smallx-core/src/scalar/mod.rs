@@ -123,8 +123,9 @@ pub trait Scalar: Chain + Copy + Send + Sync + 'static {
     /// An independent variable: value `x` with derivative 1 along `direction` (which must be
     /// below `DIRECTIONS`; other directions are zero). For `f64` this is `x`.
     fn variable(x: f64, direction: usize) -> Self;
-    /// The derivative along `direction` (0 when out of range or for `f64`).
-    fn derivative(&self, direction: usize) -> f64;
+    /// The derivative along `direction` (0 when out of range or for `f64`). Named `partial`
+    /// because num-dual's types have an inherent `derivative` method that seeds a direction.
+    fn partial(&self, direction: usize) -> f64;
 }
 
 impl Chain for f64 {
@@ -149,7 +150,7 @@ impl Scalar for f64 {
         x
     }
     #[inline]
-    fn derivative(&self, _direction: usize) -> f64 {
+    fn partial(&self, _direction: usize) -> f64 {
         0.0
     }
 }
@@ -176,7 +177,7 @@ impl Scalar for Dual<f64> {
         Dual::new(x, if direction == 0 { 1.0 } else { 0.0 })
     }
     #[inline]
-    fn derivative(&self, direction: usize) -> f64 {
+    fn partial(&self, direction: usize) -> f64 {
         if direction == 0 { self.eps } else { 0.0 }
     }
 }
@@ -210,7 +211,7 @@ impl<const N: usize> Scalar for DualVec<f64, Const<N>> {
         }
     }
     #[inline]
-    fn derivative(&self, direction: usize) -> f64 {
+    fn partial(&self, direction: usize) -> f64 {
         match &self.eps.0 {
             Some(m) if direction < N => m[direction],
             _ => 0.0,

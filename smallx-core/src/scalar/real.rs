@@ -47,7 +47,7 @@ impl<S: Scalar> Real<S> {
     /// The derivative along `direction`.
     #[inline]
     pub fn derivative(&self, direction: usize) -> f64 {
-        self.0.derivative(direction)
+        self.0.partial(direction)
     }
     /// The inner scalar.
     #[inline]
