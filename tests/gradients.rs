@@ -42,25 +42,25 @@ fn every_distribution() {
     );
     observe!("poisson", Poisson::new(pos), 2_i64);
     let alpha = DVector::from_vec(vec![pos, prob + 1.0, Real::new(2.0)]);
-    observe!("dirichlet", Dirichlet::new(alpha), &[0.2, 0.3, 0.5]);
+    observe!("dirichlet", Dirichlet::new(alpha), [0.2, 0.3, 0.5]);
     let loc = DVector::from_vec(vec![a, b]);
     let tril = DMatrix::from_row_slice(2, 2, &[pos, Real::new(0.0), c, prob + 0.5]);
     observe!(
         "mvn",
         MultivariateNormal::new(loc.clone(), tril),
-        &[0.1, -0.2]
+        [0.1, -0.2]
     );
     let cov = DMatrix::from_row_slice(2, 2, &[pos + 1.0, prob, prob, Real::new(2.0)]);
     observe!(
         "mvn_cov",
         MultivariateNormal::from_covariance(loc, &cov),
-        &[0.3, 0.4]
+        [0.3, 0.4]
     );
-    observe!("iid", Normal::new(a, pos).iid(3), &[0.1, 0.5, -0.3]);
+    observe!("iid", Normal::new(a, pos).iid(3), [0.1, 0.5, -0.3]);
     observe!(
         "batch",
         Batch::new([a, b, c].map(|m| Laplace::new(m, 1.5))),
-        &[0.0, 1.0, 2.0]
+        [0.0, 1.0, 2.0]
     );
     let special = a.erf()
         + b.erfc()

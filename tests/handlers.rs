@@ -246,7 +246,7 @@ fn vector_sites(k: usize) -> DVector<Real> {
     let c = sample!("c", Categorical::new(p.as_slice()));
     let flips = sample!("flips", Bernoulli::new(0.5).iid(4));
     let n = sample!("n", Poisson::new(3.0));
-    observe!("obs", Normal::new(z[0], 1.0).iid(2), &[0.1, 0.2]);
+    observe!("obs", Normal::new(z[0], 1.0).iid(2), [0.1, 0.2]);
     let _ = (c, flips, n);
     z
 }

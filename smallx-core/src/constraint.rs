@@ -247,7 +247,7 @@ fn stick_breaking<S: Scalar>(u: &[Real<S>], n: usize) -> (Value<S>, Real<S>) {
         let z = v.sigmoid();
         x[i] = z * remaining;
         ladj += v.log_sigmoid() + (-v).log_sigmoid() + remaining.ln();
-        remaining = remaining * (1.0 - z);
+        remaining *= 1.0 - z;
     }
     x[n - 1] = remaining;
     (Value::RealVec(x), ladj)
@@ -255,7 +255,7 @@ fn stick_breaking<S: Scalar>(u: &[Real<S>], n: usize) -> (Value<S>, Real<S>) {
 
 fn inverse_stick_breaking(xs: &[f64]) -> std::result::Result<Vec<f64>, String> {
     let sum: f64 = xs.iter().sum();
-    if xs.iter().any(|&x| !(x > 0.0)) || (sum - 1.0).abs() > 1e-9 {
+    if xs.iter().any(|&x| x.is_nan() || x <= 0.0) || (sum - 1.0).abs() > 1e-9 {
         return Err(format!("{xs:?} is not a point inside the simplex"));
     }
     let k = xs.len() - 1;
@@ -301,7 +301,7 @@ fn cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, Strin
             if j < i {
                 u.push(x);
             } else if j == i {
-                if !(x > 0.0) {
+                if x.is_nan() || x <= 0.0 {
                     return Err(format!("diagonal entry ({i}, {i}) is {x}, not positive"));
                 }
                 u.push(x.ln());

@@ -207,8 +207,8 @@ fn check_signature(f: &ItemFn) -> syn::Result<()> {
         return Err(syn::Error::new(t.span(), "a model cannot be `unsafe`"));
     }
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        return Err(syn::Error::new(
-            sig.generics.span(),
+        return Err(syn::Error::new_spanned(
+            &sig.generics,
             "a model cannot declare generic parameters: its body is already generic over the \
              scalar type, which it names `Real`",
         ));

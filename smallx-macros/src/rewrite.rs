@@ -41,8 +41,8 @@ impl Rewriter {
     fn expand(&mut self, kind: Kind, mac: &Macro) -> Expr {
         let span = mac.span();
         if self.closure_depth > 0 {
-            self.errors.push(syn::Error::new(
-                span,
+            self.errors.push(syn::Error::new_spanned(
+                mac,
                 format!(
                     "{} cannot be used inside a closure or async block: the model's context \
                      cannot be captured there; use a `for` loop instead",
@@ -51,7 +51,7 @@ impl Rewriter {
             ));
             return parse_quote!(::core::unreachable!());
         }
-        let statement = match statements::parse(kind, mac.tokens.clone(), span) {
+        let statement = match statements::parse(kind, mac) {
             Ok(s) => s,
             Err(e) => {
                 self.errors.push(e);

@@ -103,11 +103,11 @@ impl Parse for Arg {
     }
 }
 
-/// Parse the tokens of a statement macro of `kind` invoked at `span`.
-pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream, span: Span) -> syn::Result<Statement> {
+/// Parse the tokens of a statement macro of `kind`.
+pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
     let args = syn::parse::Parser::parse2(
         syn::punctuated::Punctuated::<Arg, Token![,]>::parse_terminated,
-        tokens,
+        mac.tokens.clone(),
     )
     .map_err(|e| syn::Error::new(e.span(), format!("{}; {}", e, kind.usage())))?;
     let mut positional = Vec::new();
@@ -145,8 +145,9 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream, span: Span) -> syn::R
             .find(|(k, _)| k == name)
             .map(|(_, e)| e.clone())
     };
-    let arity_error =
-        |what: &str| syn::Error::new(span, format!("{} {what}; {}", kind.name(), kind.usage()));
+    let arity_error = |what: &str| {
+        syn::Error::new_spanned(mac, format!("{} {what}; {}", kind.name(), kind.usage()))
+    };
     let statement = match kind {
         Kind::Sample | Kind::Observe => {
             let obs = keyword("obs");
@@ -219,13 +220,13 @@ pub fn parse(kind: Kind, tokens: proc_macro2::TokenStream, span: Span) -> syn::R
 
 /// A site name must be a string: reject other literals at compile time.
 fn check_name(name: &Expr) -> syn::Result<()> {
-    if let Expr::Lit(lit) = name {
-        if !matches!(lit.lit, Lit::Str(_)) {
-            return Err(syn::Error::new(
-                lit.span(),
-                "a site name must be a string: a literal like \"weight\", or a String built at run time such as `format!(\"z_{i}\")`",
-            ));
-        }
+    if let Expr::Lit(lit) = name
+        && !matches!(lit.lit, Lit::Str(_))
+    {
+        return Err(syn::Error::new(
+            lit.span(),
+            "a site name must be a string: a literal like \"weight\", or a String built at run time such as `format!(\"z_{i}\")`",
+        ));
     }
     Ok(())
 }

@@ -120,7 +120,8 @@ impl<S: Scalar> MultivariateNormal<S> {
             check_finite("loc", m)?;
         }
         for i in 0..d {
-            if !(scale_tril[(i, i)].value() > 0.0) {
+            let lii = scale_tril[(i, i)].value();
+            if lii.is_nan() || lii <= 0.0 {
                 return Err(DistError::NotPositiveDefinite(format!(
                     "scale_tril diagonal entry ({i}, {i}) must be positive, got {}",
                     scale_tril[(i, i)].value()
@@ -191,7 +192,7 @@ pub fn cholesky<S: Scalar>(a: &DMatrix<Real<S>>) -> Result<DMatrix<Real<S>>, Dis
         for k in 0..j {
             d -= l[(j, k)] * l[(j, k)];
         }
-        if !(d.value() > 0.0) {
+        if d.is_nan() || d.value() <= 0.0 {
             return Err(DistError::NotPositiveDefinite(format!(
                 "covariance is not positive definite (pivot {j} is {})",
                 d.value()

@@ -1,0 +1,8 @@
+use smallx::prelude::*;
+
+#[model]
+struct Scale {
+    guess: f64,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use smallx::prelude::*;
+
+#[model]
+fn m() -> Real {
+    sample!("weight")
+}
+
+fn main() {}
