@@ -151,31 +151,34 @@ impl Value<f64> {
 }
 
 impl<S: Scalar> fmt::Display for Value<S> {
+    /// Numbers honour the precision (`{:.3}`); the whole value honours width and alignment.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fn list<T: fmt::Display>(
-            f: &mut fmt::Formatter<'_>,
-            xs: impl Iterator<Item = T>,
-        ) -> fmt::Result {
-            write!(f, "[")?;
-            for (i, x) in xs.enumerate() {
-                if i > 0 {
-                    write!(f, ", ")?;
-                }
-                if i == 8 {
-                    return write!(f, "...]");
-                }
-                write!(f, "{x}")?;
+        let precision = f.precision();
+        let num = |x: f64| match precision {
+            Some(p) => format!("{x:.p$}"),
+            None => format!("{x}"),
+        };
+        fn list<T>(xs: impl Iterator<Item = T>, show: impl Fn(T) -> String) -> String {
+            let mut out: Vec<String> = xs.take(9).map(show).collect();
+            if out.len() == 9 {
+                out[8] = "...".into();
             }
-            write!(f, "]")
+            format!("[{}]", out.join(", "))
         }
-        match self {
-            Value::Real(x) => write!(f, "{}", x.value()),
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Bool(b) => write!(f, "{b}"),
-            Value::RealVec(v) => list(f, v.iter().map(|x| x.value())),
-            Value::IntVec(v) => list(f, v.iter()),
-            Value::BoolVec(v) => list(f, v.iter()),
-            Value::Matrix(m) => write!(f, "{}x{} matrix", m.nrows(), m.ncols()),
+        let text = match self {
+            Value::Real(x) => num(x.value()),
+            Value::Int(i) => i.to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::RealVec(v) => list(v.iter(), |x| num(x.value())),
+            Value::IntVec(v) => list(v.iter(), |i| i.to_string()),
+            Value::BoolVec(v) => list(v.iter(), |b| b.to_string()),
+            Value::Matrix(m) => format!("{}x{} matrix", m.nrows(), m.ncols()),
+        };
+        let w = f.width().unwrap_or(0);
+        match f.align() {
+            Some(fmt::Alignment::Right) => write!(f, "{text:>w$}"),
+            Some(fmt::Alignment::Center) => write!(f, "{text:^w$}"),
+            _ => write!(f, "{text:<w$}"),
         }
     }
 }
