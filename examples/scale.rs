@@ -26,7 +26,9 @@ fn main() -> smallx::Result<()> {
 
     // Calling a model runs it: the prior predictive of the measurement.
     let n = 10_000;
-    let draws: Vec<f64> = (0..n).map(|_| scale.call_with(&mut rng, guess).map(|m| m.value())).collect::<Result<_>>()?;
+    let draws: Vec<f64> = (0..n)
+        .map(|_| scale.call_with(&mut rng, guess).map(|m| m.value()))
+        .collect::<Result<_>>()?;
     let mean = draws.iter().sum::<f64>() / n as f64;
     let sd = (draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     println!("prior predictive of the measurement: mean {mean:.3}, sd {sd:.3} (exact 8.5, 1.25)");
@@ -36,16 +38,37 @@ fn main() -> smallx::Result<()> {
     let trace = get_trace(&conditioned, &(guess,), &mut rng)?;
     println!("\na conditioned run:");
     for site in &trace {
-        let role = if site.is_observed { "observed" } else { "latent" };
-        println!("  {:<12} {:>8.4}  {role:<8}  log p = {:.4}", site.name, site.value, site.log_prob.value());
+        let role = if site.is_observed {
+            "observed"
+        } else {
+            "latent"
+        };
+        println!(
+            "  {:<12} {:>8.4}  {role:<8}  log p = {:.4}",
+            site.name,
+            site.value,
+            site.log_prob.value()
+        );
     }
-    let one = condition(condition(scale2, data! { "weight" => 9.2 }), data! { "measurement" => 9.5 });
-    let two = condition(condition(scale2, data! { "measurement" => 9.5 }), data! { "weight" => 9.2 });
+    let one = condition(
+        condition(scale2, data! { "weight" => 9.2 }),
+        data! { "measurement" => 9.5 },
+    );
+    let two = condition(
+        condition(scale2, data! { "measurement" => 9.5 }),
+        data! { "weight" => 9.2 },
+    );
     let three = condition(scale2, data! { "weight" => 9.2, "measurement" => 9.5 });
     let joints: Vec<f64> = [
-        get_trace(&seed(&one, 1), &(guess,), &mut rng)?.log_joint().value(),
-        get_trace(&seed(&two, 1), &(guess,), &mut rng)?.log_joint().value(),
-        get_trace(&seed(&three, 1), &(guess,), &mut rng)?.log_joint().value(),
+        get_trace(&seed(&one, 1), &(guess,), &mut rng)?
+            .log_joint()
+            .value(),
+        get_trace(&seed(&two, 1), &(guess,), &mut rng)?
+            .log_joint()
+            .value(),
+        get_trace(&seed(&three, 1), &(guess,), &mut rng)?
+            .log_joint()
+            .value(),
     ]
     .to_vec();
     println!("\nthe three ways to condition scale2 agree: log-joints {joints:.6?}");
@@ -64,7 +87,10 @@ fn main() -> smallx::Result<()> {
     let values = [("weight", Value::Real(Real::<DualSVec64<1>>::variable(w, 0)))];
     let lp = log_density(&conditioned, &(guess,), &values, &mut rng)?;
     let exact = -(w - guess) + (9.5 - w) / 0.75f64.powi(2);
-    println!("\nd log p(weight, measurement = 9.5) / d weight at {w}: {:.6} (exact {exact:.6})", lp.derivative(0));
+    println!(
+        "\nd log p(weight, measurement = 9.5) / d weight at {w}: {:.6} (exact {exact:.6})",
+        lp.derivative(0)
+    );
 
     let posterior_mean = (guess * 0.75f64.powi(2) + 9.5) / (1.0 + 0.75f64.powi(2));
     println!(
