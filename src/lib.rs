@@ -50,6 +50,9 @@
 pub use smallx_core::*;
 pub use smallx_macros::model;
 
+/// Inference algorithms (the `smallx-infer` crate).
+pub use smallx_infer as infer;
+
 /// Everything a model file usually needs.
 pub mod prelude {
     pub use crate::{model, observe, param, plate, sample};

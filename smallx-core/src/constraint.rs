@@ -222,6 +222,57 @@ impl Constraint {
         }
     }
 
+    /// The inverse bijection with scalar `S`, so that derivatives carried by `value` flow into
+    /// the unconstrained coordinates. Values outside the constraint give NaN coordinates.
+    pub fn inverse_generic<S: Scalar>(&self, value: &Value<S>) -> Result<Vec<Real<S>>> {
+        let kind = value.kind();
+        self.unconstrained_len(kind)?;
+        match (self, value) {
+            (Constraint::Simplex, Value::RealVec(x)) => {
+                let k = x.len() - 1;
+                let mut remaining = Real::new(1.0);
+                Ok((0..k)
+                    .map(|i| {
+                        let z = x[i] / remaining;
+                        remaining -= x[i];
+                        (z / (1.0 - z)).ln() + ((k - i) as f64).ln()
+                    })
+                    .collect())
+            }
+            (Constraint::LowerCholesky, Value::Matrix(m)) => {
+                let n = m.nrows();
+                let mut u = Vec::with_capacity(n * (n + 1) / 2);
+                for i in 0..n {
+                    for j in 0..=i {
+                        u.push(if i == j { m[(i, i)].ln() } else { m[(i, j)] });
+                    }
+                }
+                Ok(u)
+            }
+            (_, Value::Real(x)) => Ok(vec![self.inverse_scalar_generic(*x)]),
+            (_, Value::RealVec(v)) => {
+                Ok(v.iter().map(|&x| self.inverse_scalar_generic(x)).collect())
+            }
+            (_, Value::Matrix(m)) => {
+                Ok(m.iter().map(|&x| self.inverse_scalar_generic(x)).collect())
+            }
+            _ => Err(self.error(format!("cannot hold {kind}"))),
+        }
+    }
+
+    fn inverse_scalar_generic<S: Scalar>(&self, x: Real<S>) -> Real<S> {
+        match *self {
+            Constraint::Positive => x.ln(),
+            Constraint::GreaterThan(a) => (x - a).ln(),
+            Constraint::LessThan(b) => (b - x).ln(),
+            Constraint::Interval(a, b) => {
+                let p = (x - a) / (b - a);
+                (p / (1.0 - p)).ln()
+            }
+            _ => x,
+        }
+    }
+
     fn inverse_scalar(&self, x: f64) -> f64 {
         match *self {
             Constraint::Positive => x.ln(),

@@ -160,6 +160,39 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// A guide that does not fit its model.
+    #[error("model/guide mismatch: {0}")]
+    ModelGuideMismatch(String),
+    /// A loss or gradient that went NaN or infinite during inference.
+    #[error("step {step}: {what} is not finite ({value}); the first non-finite site is `{site}`")]
+    NonFiniteLoss {
+        /// The step (0-based).
+        step: usize,
+        /// The loss or the gradient.
+        what: &'static str,
+        /// The first site whose log-probability is not finite, or `(none)`.
+        site: String,
+        /// The offending value.
+        value: f64,
+    },
+    /// A site an algorithm cannot handle.
+    #[error("{algorithm}: site `{site}`: {detail}")]
+    Unsupported {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// The site.
+        site: String,
+        /// Why, and what to do instead.
+        detail: String,
+    },
+    /// An algorithm configured with invalid options.
+    #[error("{algorithm}: {detail}")]
+    Config {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
     /// A data file or string that could not be read.
     #[error("data: {0}")]
     Data(String),

@@ -217,6 +217,10 @@ impl<S: Scalar> ParamInit<S> for DMatrix<f64> {
     type Out = DMatrix<Real<S>>;
 }
 
+impl<S: Scalar> ParamInit<S> for Value<f64> {
+    type Out = Value<S>;
+}
+
 /// Serves `param!` sites from a [`ParamStore`], initialising missing entries.
 ///
 /// With `first_direction = Some(k)`, unconstrained coordinate `i` of the store becomes a dual

@@ -1,0 +1,353 @@
+//! Autoguides: guides built by inspecting the model's latent sites and their supports.
+//!
+//! Each is a model (so it is passed to `Svi` like a hand-written guide) whose parameters live
+//! in the unconstrained space of the model's latent sites. They find the sites by running the
+//! model once, the first time they run.
+
+mod dist;
+
+pub use dist::{NormalScale, PointMass, TransformedNormal};
+
+use crate::latent::LatentSpace;
+use nalgebra::{DMatrix, DVector};
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use smallx_core::{Constraint, Ctx, Data, Error, Model, ParamStore, Real, Result, Scalar, Value};
+use std::sync::OnceLock;
+
+/// Where an autoguide starts, in the unconstrained space.
+#[derive(Clone, Debug, Default)]
+pub enum InitLoc {
+    /// Every unconstrained coordinate 0 (Pyro's `init_to_feasible`): the median of the
+    /// bijection, e.g. 1 for a positive site, the midpoint of an interval.
+    #[default]
+    Feasible,
+    /// One draw from the prior.
+    PriorDraw,
+    /// The given (constrained) values for the named sites, feasible for the others.
+    Values(Data),
+}
+
+/// The model's latent space and the initial unconstrained point, found on first use.
+struct Prototype {
+    space: LatentSpace,
+    init: Vec<f64>,
+}
+
+struct Discovery {
+    name: &'static str,
+    init: InitLoc,
+    cell: OnceLock<Prototype>,
+}
+
+impl Discovery {
+    fn new(name: &'static str) -> Self {
+        Discovery {
+            name,
+            init: InitLoc::Feasible,
+            cell: OnceLock::new(),
+        }
+    }
+
+    fn get<M: Model>(&self, model: &M, args: &M::Args<'_>) -> Result<&Prototype> {
+        if let Some(p) = self.cell.get() {
+            return Ok(p);
+        }
+        let (space, trace) = LatentSpace::discover(model, args, &mut SmallRng::seed_from_u64(0))?;
+        if let Some(d) = space.discrete().next() {
+            return Err(Error::Unsupported {
+                algorithm: self.name,
+                site: d.name.clone(),
+                detail: format!(
+                    "a discrete latent site (support {}) cannot be approximated by a continuous autoguide; write a guide with a discrete site for it",
+                    d.support
+                ),
+            });
+        }
+        let mut init = vec![0.0; space.dim()];
+        match &self.init {
+            InitLoc::Feasible => {}
+            InitLoc::PriorDraw => init = space.unconstrained(&trace)?,
+            InitLoc::Values(data) => {
+                for (name, value) in data.iter() {
+                    let site = space.get(name).ok_or_else(|| Error::UnknownSite {
+                        handler: "InitLoc::Values",
+                        name: name.to_string(),
+                        known: space
+                            .sites()
+                            .iter()
+                            .map(|s| s.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    })?;
+                    init[site.offset..site.offset + site.dim]
+                        .copy_from_slice(&site.support.inverse(value)?);
+                }
+            }
+        }
+        Ok(self.cell.get_or_init(|| Prototype { space, init }))
+    }
+
+    fn known(&self) -> Result<&Prototype> {
+        self.cell.get().ok_or_else(|| Error::Config {
+            algorithm: self.name,
+            detail: "the guide has not run yet, so it does not know the model's latent sites; fit it first".into(),
+        })
+    }
+}
+
+fn vector_param(store: &ParamStore, name: &str) -> Result<Vec<f64>> {
+    store
+        .value(name)
+        .and_then(|v| v.real_values())
+        .ok_or_else(|| Error::Config {
+            algorithm: "autoguide",
+            detail: format!("no parameter `{name}` in the store"),
+        })
+}
+
+/// A mean-field normal guide in unconstrained space (Pyro's and NumPyro's `AutoNormal`):
+/// each latent site gets `T(u)`, `u ~ N(loc, diag(scale²))`, with `T` the bijection onto the
+/// site's support. Parameters `AutoNormal.loc.<site>` and `AutoNormal.scale.<site>`.
+pub struct AutoNormal<M> {
+    model: M,
+    init_scale: f64,
+    discovery: Discovery,
+}
+
+impl<M: Model> AutoNormal<M> {
+    /// A guide for `model` (pass the conditioned model), starting at the feasible point with
+    /// scale 0.1.
+    pub fn new(model: M) -> Self {
+        AutoNormal {
+            model,
+            init_scale: 0.1,
+            discovery: Discovery::new("AutoNormal"),
+        }
+    }
+    /// The initial standard deviation of every unconstrained coordinate.
+    pub fn init_scale(mut self, scale: f64) -> Self {
+        self.init_scale = scale;
+        self
+    }
+    /// Where to start.
+    pub fn init_loc(mut self, init: InitLoc) -> Self {
+        self.discovery.init = init;
+        self
+    }
+
+    /// The posterior median of each latent site in constrained space: `T(loc)`.
+    pub fn median(&self, store: &ParamStore) -> Result<Data> {
+        self.quantile(store, 0.5)
+    }
+
+    /// The `q`-quantile of each latent site, elementwise: `T(loc + scale·Φ⁻¹(q))`. Exact for
+    /// elementwise bijections; simplex and Cholesky sites are refused.
+    pub fn quantile(&self, store: &ParamStore, q: f64) -> Result<Data> {
+        let proto = self.discovery.known()?;
+        let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * q - 1.0);
+        let mut data = Data::new();
+        for site in proto.space.sites() {
+            if matches!(
+                site.support,
+                Constraint::Simplex | Constraint::LowerCholesky
+            ) && q != 0.5
+            {
+                return Err(Error::Unsupported {
+                    algorithm: "AutoNormal::quantile",
+                    site: site.name.clone(),
+                    detail: "quantiles of a simplex or Cholesky site are not elementwise; draw from the guide instead".into(),
+                });
+            }
+            let loc = vector_param(store, &format!("AutoNormal.loc.{}", site.name))?;
+            let scale = vector_param(store, &format!("AutoNormal.scale.{}", site.name))?;
+            let u: Vec<Real<f64>> = loc
+                .iter()
+                .zip(&scale)
+                .map(|(m, s)| Real(m + s * z))
+                .collect();
+            data.insert(site.name.as_str(), site.support.forward(&u, site.kind)?.0);
+        }
+        Ok(data)
+    }
+}
+
+impl<M: Model> Model for AutoNormal<M> {
+    type Args<'a> = M::Args<'a>;
+    type Ret<S: Scalar> = ();
+    fn name(&self) -> &str {
+        "AutoNormal"
+    }
+    fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        let proto = self.discovery.get(&self.model, args)?;
+        for site in proto.space.sites() {
+            let init = &proto.init[site.offset..site.offset + site.dim];
+            let loc: DVector<Real<S>> = cx.param(
+                &format!("AutoNormal.loc.{}", site.name),
+                || init.to_vec(),
+                Constraint::Real,
+            )?;
+            let scale: DVector<Real<S>> = cx.param(
+                &format!("AutoNormal.scale.{}", site.name),
+                || vec![self.init_scale; site.dim],
+                Constraint::Positive,
+            )?;
+            cx.sample(
+                &site.name,
+                TransformedNormal::new(loc, NormalScale::Diagonal(scale), site.support, site.kind),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// A full-rank normal guide in unconstrained space (`AutoMultivariateNormal`): all latent
+/// coordinates jointly `N(loc, L Lᵀ)`, each site mapped onto its support. Each site is sampled
+/// from its exact conditional given the sites before it (the blocks of `L`), so there is no
+/// auxiliary site. Parameters `AutoMultivariateNormal.loc` and `.scale_tril`.
+pub struct AutoMultivariateNormal<M> {
+    model: M,
+    init_scale: f64,
+    discovery: Discovery,
+}
+
+impl<M: Model> AutoMultivariateNormal<M> {
+    /// A guide for `model`, starting at the feasible point with `L = 0.1·I`.
+    pub fn new(model: M) -> Self {
+        AutoMultivariateNormal {
+            model,
+            init_scale: 0.1,
+            discovery: Discovery::new("AutoMultivariateNormal"),
+        }
+    }
+    /// The initial scale of the diagonal of `L`.
+    pub fn init_scale(mut self, scale: f64) -> Self {
+        self.init_scale = scale;
+        self
+    }
+    /// Where to start.
+    pub fn init_loc(mut self, init: InitLoc) -> Self {
+        self.discovery.init = init;
+        self
+    }
+    /// The posterior median of each site: `T(loc)`.
+    pub fn median(&self, store: &ParamStore) -> Result<Data> {
+        let proto = self.discovery.known()?;
+        let loc = vector_param(store, "AutoMultivariateNormal.loc")?;
+        let mut data = Data::new();
+        for site in proto.space.sites() {
+            let u: Vec<Real<f64>> = loc[site.offset..site.offset + site.dim]
+                .iter()
+                .map(|&x| Real(x))
+                .collect();
+            data.insert(site.name.as_str(), site.support.forward(&u, site.kind)?.0);
+        }
+        Ok(data)
+    }
+}
+
+impl<M: Model> Model for AutoMultivariateNormal<M> {
+    type Args<'a> = M::Args<'a>;
+    type Ret<S: Scalar> = ();
+    fn name(&self) -> &str {
+        "AutoMultivariateNormal"
+    }
+    fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        let proto = self.discovery.get(&self.model, args)?;
+        let d = proto.space.dim();
+        let loc: DVector<Real<S>> = cx.param(
+            "AutoMultivariateNormal.loc",
+            || proto.init.clone(),
+            Constraint::Real,
+        )?;
+        let tril: DMatrix<Real<S>> = cx.param(
+            "AutoMultivariateNormal.scale_tril",
+            || DMatrix::<f64>::identity(d, d) * self.init_scale,
+            Constraint::LowerCholesky,
+        )?;
+        let mut eps: Vec<Real<S>> = Vec::with_capacity(d);
+        for site in proto.space.sites() {
+            let (o, k) = (site.offset, site.dim);
+            let cond_loc = DVector::from_fn(k, |i, _| {
+                loc[o + i] + (0..o).map(|j| tril[(o + i, j)] * eps[j]).sum::<Real<S>>()
+            });
+            let block = tril.view((o, o), (k, k)).into_owned();
+            let dist = TransformedNormal::new(
+                cond_loc.clone(),
+                NormalScale::Cholesky(block.clone()),
+                site.support,
+                site.kind,
+            );
+            let value: Value<S> = cx.sample(&site.name, dist)?;
+            // Recover this site's standard normal draws, which later sites condition on.
+            let u = site.support.inverse_generic(&value)?;
+            for i in 0..k {
+                let r = (0..i).fold(u[i] - cond_loc[i], |r, j| r - block[(i, j)] * eps[o + j]);
+                eps.push(r / block[(i, i)]);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A point-mass guide (`AutoDelta`): fitting it by SVI maximises the log-joint over the latent
+/// values, which is MAP estimation. Parameters `AutoDelta.<site>`, each constrained to its
+/// site's support.
+pub struct AutoDelta<M> {
+    model: M,
+    discovery: Discovery,
+}
+
+impl<M: Model> AutoDelta<M> {
+    /// A guide for `model`, starting at the feasible point.
+    pub fn new(model: M) -> Self {
+        AutoDelta {
+            model,
+            discovery: Discovery::new("AutoDelta"),
+        }
+    }
+    /// Where to start.
+    pub fn init_loc(mut self, init: InitLoc) -> Self {
+        self.discovery.init = init;
+        self
+    }
+    /// The point estimate of each latent site.
+    pub fn point(&self, store: &ParamStore) -> Result<Data> {
+        let proto = self.discovery.known()?;
+        let mut data = Data::new();
+        for site in proto.space.sites() {
+            let name = format!("AutoDelta.{}", site.name);
+            let v = store.value(&name).ok_or_else(|| Error::Config {
+                algorithm: "AutoDelta",
+                detail: format!("no parameter `{name}` in the store"),
+            })?;
+            data.insert(site.name.as_str(), v);
+        }
+        Ok(data)
+    }
+}
+
+impl<M: Model> Model for AutoDelta<M> {
+    type Args<'a> = M::Args<'a>;
+    type Ret<S: Scalar> = ();
+    fn name(&self) -> &str {
+        "AutoDelta"
+    }
+    fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        let proto = self.discovery.get(&self.model, args)?;
+        for site in proto.space.sites() {
+            let u: Vec<Real<f64>> = proto.init[site.offset..site.offset + site.dim]
+                .iter()
+                .map(|&x| Real(x))
+                .collect();
+            let init = site.support.forward(&u, site.kind)?.0;
+            let value: Value<S> = cx.param(
+                &format!("AutoDelta.{}", site.name),
+                || init.clone(),
+                site.support,
+            )?;
+            cx.sample(&site.name, PointMass::new(value, site.support))?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,156 @@
+//! Optimisers over a flat vector of unconstrained parameters. They minimise.
+
+/// One update rule.
+pub trait Optimizer {
+    /// Move `params` against `grad` (the gradient of the loss).
+    fn step(&mut self, params: &mut [f64], grad: &[f64]);
+}
+
+/// Stochastic gradient descent with optional momentum.
+#[derive(Clone, Debug)]
+pub struct Sgd {
+    lr: f64,
+    momentum: f64,
+    velocity: Vec<f64>,
+}
+
+impl Sgd {
+    /// Plain SGD with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        Sgd {
+            lr,
+            momentum: 0.0,
+            velocity: Vec::new(),
+        }
+    }
+    /// With momentum `beta` (heavy ball: `v ← βv + g`, `θ ← θ − lr·v`).
+    pub fn with_momentum(mut self, beta: f64) -> Self {
+        self.momentum = beta;
+        self
+    }
+}
+
+impl Optimizer for Sgd {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        self.velocity.resize(params.len(), 0.0);
+        for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.velocity) {
+            *v = self.momentum * *v + g;
+            *p -= self.lr * *v;
+        }
+    }
+}
+
+/// Adam (Kingma and Ba), with optional clipping of the gradient's L2 norm and a learning
+/// rate that decays by a constant factor per step (Pyro's `ClippedAdam`, clipping the norm
+/// rather than each element).
+#[derive(Clone, Debug)]
+pub struct Adam {
+    lr: f64,
+    beta1: f64,
+    beta2: f64,
+    eps: f64,
+    clip_norm: Option<f64>,
+    lr_decay: f64,
+    t: i32,
+    m: Vec<f64>,
+    v: Vec<f64>,
+}
+
+impl Adam {
+    /// Adam with learning rate `lr` and the usual `β = (0.9, 0.999)`, `ε = 1e-8`.
+    pub fn new(lr: f64) -> Self {
+        Adam {
+            lr,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            clip_norm: None,
+            lr_decay: 1.0,
+            t: 0,
+            m: Vec::new(),
+            v: Vec::new(),
+        }
+    }
+    /// Set `β₁` and `β₂`.
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.beta1 = beta1;
+        self.beta2 = beta2;
+        self
+    }
+    /// Rescale any gradient whose L2 norm exceeds `max_norm` down to that norm.
+    pub fn clip_norm(mut self, max_norm: f64) -> Self {
+        self.clip_norm = Some(max_norm);
+        self
+    }
+    /// Multiply the learning rate by `factor` after every step.
+    pub fn lr_decay(mut self, factor: f64) -> Self {
+        self.lr_decay = factor;
+        self
+    }
+    /// The current learning rate.
+    pub fn lr(&self) -> f64 {
+        self.lr
+    }
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, params: &mut [f64], grad: &[f64]) {
+        self.m.resize(params.len(), 0.0);
+        self.v.resize(params.len(), 0.0);
+        self.t += 1;
+        let clip = match self.clip_norm {
+            Some(max) => {
+                let norm = grad.iter().map(|g| g * g).sum::<f64>().sqrt();
+                if norm > max { max / norm } else { 1.0 }
+            }
+            None => 1.0,
+        };
+        let c1 = 1.0 - self.beta1.powi(self.t);
+        let c2 = 1.0 - self.beta2.powi(self.t);
+        for i in 0..params.len() {
+            let g = grad[i] * clip;
+            self.m[i] = self.beta1 * self.m[i] + (1.0 - self.beta1) * g;
+            self.v[i] = self.beta2 * self.v[i] + (1.0 - self.beta2) * g * g;
+            params[i] -= self.lr * (self.m[i] / c1) / ((self.v[i] / c2).sqrt() + self.eps);
+        }
+        self.lr *= self.lr_decay;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn minimise(opt: &mut impl Optimizer, steps: usize) -> Vec<f64> {
+        // f(x, y) = (x − 3)² + 10 (y + 1)²
+        let mut p = vec![0.0, 0.0];
+        for _ in 0..steps {
+            let g = [2.0 * (p[0] - 3.0), 20.0 * (p[1] + 1.0)];
+            opt.step(&mut p, &g);
+        }
+        p
+    }
+
+    #[test]
+    fn each_optimiser_finds_the_minimum_of_a_quadratic() {
+        for p in [
+            minimise(&mut Sgd::new(0.04), 500),
+            minimise(&mut Sgd::new(0.01).with_momentum(0.9), 500),
+            minimise(&mut Adam::new(0.1), 2000),
+            minimise(&mut Adam::new(0.1).clip_norm(1.0).lr_decay(0.999), 3000),
+        ] {
+            assert!(
+                (p[0] - 3.0).abs() < 1e-3 && (p[1] + 1.0).abs() < 1e-3,
+                "{p:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clipping_bounds_the_first_adam_step() {
+        // Adam's first step is lr·sign(g) whatever the norm; with clipping too.
+        let mut p = vec![0.0];
+        Adam::new(0.5).clip_norm(1e-3).step(&mut p, &[100.0]);
+        assert!((p[0] + 0.5).abs() < 1e-6);
+    }
+}

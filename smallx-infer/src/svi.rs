@@ -1,0 +1,279 @@
+//! Stochastic variational inference.
+
+use crate::elbo::{
+    Elbo, check_model_guide, first_non_finite, non_finite_error, particle_elbo, run_model_and_guide,
+};
+use crate::grad::{Objective, value_and_gradient};
+use crate::optim::Optimizer;
+use crate::progress::Progress;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use smallx_core::{Error, Model, ParamStore, Real, Result, Scalar};
+
+/// SVI: fit a guide's parameters by maximising an ELBO with a gradient-based optimiser.
+///
+/// Gradients with respect to every parameter (in unconstrained space) come from forward-mode
+/// dual numbers: one evaluation of model and guide per chunk of up to 16 parameters, all
+/// chunks with the same random draws.
+///
+/// ```
+/// use smallx::prelude::*;
+/// use smallx::infer::{Adam, Svi, TraceElbo};
+///
+/// #[model]
+/// fn scale(guess: f64) -> Real {
+///     let weight = sample!("weight", Normal::new(guess, 1.0));
+///     sample!("measurement", Normal::new(weight, 0.75))
+/// }
+///
+/// #[model]
+/// fn guide(guess: f64) -> Real {
+///     let a = param!("a", guess);
+///     let b = param!("b", 1.0, Constraint::Positive);
+///     sample!("weight", Normal::new(a, b))
+/// }
+///
+/// let conditioned = condition(scale, data! { "measurement" => 9.5 });
+/// let mut svi = Svi::new(conditioned, guide, Adam::new(0.02), TraceElbo::new()).seed(0).progress(false);
+/// svi.run(3000, &(8.5,)).unwrap();
+/// let a = svi.params().real("a").unwrap();
+/// assert!((a - 9.14).abs() < 0.1, "{a}");
+/// ```
+pub struct Svi<M, G, O, E> {
+    model: M,
+    guide: G,
+    optim: O,
+    elbo: E,
+    store: ParamStore,
+    rng: SmallRng,
+    step: usize,
+    baseline: Option<f64>,
+    checked: bool,
+    skip_non_finite: bool,
+    skipped: usize,
+    progress: bool,
+}
+
+struct ElboObjective<'s, 'a, M: Model, G, E> {
+    model: &'s M,
+    guide: &'s G,
+    elbo: &'s E,
+    args: &'s M::Args<'a>,
+    store: &'s mut ParamStore,
+    seed: u64,
+    baseline: f64,
+    step: usize,
+    mean_elbo: f64,
+}
+
+impl<M: Model, G, E: Elbo> Objective for ElboObjective<'_, '_, M, G, E>
+where
+    G: for<'a> Model<Args<'a> = M::Args<'a>>,
+{
+    fn eval<S: Scalar>(&mut self, first: Option<usize>) -> Result<Real<S>> {
+        let n = self.elbo.num_particles();
+        let mut total = Real::new(0.0);
+        let mut plain = 0.0;
+        for p in 0..n {
+            let seed = self
+                .seed
+                .wrapping_add((p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let (model_trace, guide_trace) = run_model_and_guide::<M, G, S>(
+                self.model, self.guide, self.args, self.store, first, seed,
+            )?;
+            let surrogate = particle_elbo(self.elbo, &model_trace, &guide_trace, self.baseline);
+            if !surrogate.is_finite() {
+                return Err(non_finite_error(
+                    self.step,
+                    "the loss",
+                    first_non_finite(&model_trace, &guide_trace),
+                    -surrogate.value(),
+                ));
+            }
+            plain += surrogate.value();
+            total += surrogate;
+        }
+        self.mean_elbo = plain / n as f64;
+        Ok(-total / n as f64)
+    }
+}
+
+impl<M, G, O, E> Svi<M, G, O, E>
+where
+    M: Model,
+    G: for<'a> Model<Args<'a> = M::Args<'a>>,
+    O: Optimizer,
+    E: Elbo,
+{
+    /// SVI of `guide` against `model` (conditioned on the data), with an empty parameter store.
+    pub fn new(model: M, guide: G, optim: O, elbo: E) -> Self {
+        Svi {
+            model,
+            guide,
+            optim,
+            elbo,
+            store: ParamStore::new(),
+            rng: SmallRng::seed_from_u64(0),
+            step: 0,
+            baseline: None,
+            checked: false,
+            skip_non_finite: false,
+            skipped: 0,
+            progress: true,
+        }
+    }
+
+    /// Seed the random draws.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.rng = SmallRng::seed_from_u64(seed);
+        self
+    }
+
+    /// Show a progress bar in [`run`](Svi::run) (default on; it is hidden anyway when
+    /// standard error is not a terminal).
+    pub fn progress(mut self, show: bool) -> Self {
+        self.progress = show;
+        self
+    }
+
+    /// Skip steps whose loss or gradient is not finite (and count them) instead of failing.
+    pub fn skip_non_finite(mut self, skip: bool) -> Self {
+        self.skip_non_finite = skip;
+        self
+    }
+
+    /// Start from these parameters.
+    pub fn with_params(mut self, store: ParamStore) -> Self {
+        self.store = store;
+        self
+    }
+
+    /// The parameters.
+    pub fn params(&self) -> &ParamStore {
+        &self.store
+    }
+
+    /// Take the parameters.
+    pub fn into_params(self) -> ParamStore {
+        self.store
+    }
+
+    /// The guide.
+    pub fn guide(&self) -> &G {
+        &self.guide
+    }
+
+    /// How many steps were skipped for a non-finite loss or gradient.
+    pub fn skipped_steps(&self) -> usize {
+        self.skipped
+    }
+
+    /// The number of steps taken.
+    pub fn steps_taken(&self) -> usize {
+        self.step
+    }
+
+    /// Run model and guide once with `f64`, initialise the parameters, and check that the
+    /// guide fits the model.
+    fn check(&mut self, args: &M::Args<'_>) -> Result<()> {
+        let seed = self.rng.next_u64();
+        let (model_trace, guide_trace) = run_model_and_guide::<M, G, f64>(
+            &self.model,
+            &self.guide,
+            args,
+            &mut self.store,
+            None,
+            seed,
+        )?;
+        check_model_guide(&model_trace, &guide_trace)?;
+        self.checked = true;
+        Ok(())
+    }
+
+    /// Estimate the loss (−ELBO) and its gradient with respect to the parameters' unconstrained
+    /// coordinates (in the layout of [`ParamStore::unconstrained_vec`]), without updating.
+    pub fn loss_and_gradient(&mut self, args: &M::Args<'_>) -> Result<(f64, Vec<f64>)> {
+        let (loss, grad, _) = self.estimate(args)?;
+        Ok((loss, grad))
+    }
+
+    fn estimate(&mut self, args: &M::Args<'_>) -> Result<(f64, Vec<f64>, f64)> {
+        if !self.checked {
+            self.check(args)?;
+        }
+        let seed = self.rng.next_u64();
+        let baseline = self.baseline.unwrap_or(0.0);
+        let mut grad = vec![0.0; self.store.len()];
+        loop {
+            let mut objective = ElboObjective {
+                model: &self.model,
+                guide: &self.guide,
+                elbo: &self.elbo,
+                args,
+                store: &mut self.store,
+                seed,
+                baseline,
+                step: self.step,
+                mean_elbo: 0.0,
+            };
+            let result = value_and_gradient(&mut objective, &mut grad);
+            let mean_elbo = objective.mean_elbo;
+            if self.store.len() != grad.len() {
+                // A parameter first appeared in this evaluation; evaluate again with all of them.
+                grad = vec![0.0; self.store.len()];
+                continue;
+            }
+            let loss = result?;
+            if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
+                let param = self
+                    .store
+                    .iter()
+                    .find(|e| i >= e.offset() && i < e.offset() + e.unconstrained().len());
+                return Err(Error::NonFiniteLoss {
+                    step: self.step,
+                    what: "the gradient",
+                    site: param.map_or("(unknown)".into(), |e| e.name().to_string()),
+                    value: grad[i],
+                });
+            }
+            return Ok((loss, grad, mean_elbo));
+        }
+    }
+
+    /// One step: estimate the loss (−ELBO) and its gradient, and update the parameters.
+    /// Returns the loss (NaN for a step skipped under
+    /// [`skip_non_finite`](Svi::skip_non_finite)).
+    pub fn step(&mut self, args: &M::Args<'_>) -> Result<f64> {
+        let estimate = self.estimate(args);
+        self.step += 1;
+        let (loss, grad, mean_elbo) = match estimate {
+            Ok(e) => e,
+            Err(Error::NonFiniteLoss { .. }) if self.skip_non_finite => {
+                self.skipped += 1;
+                return Ok(f64::NAN);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut flat = self.store.unconstrained_vec();
+        self.optim.step(&mut flat, &grad);
+        self.store.set_unconstrained(&flat)?;
+        self.baseline = Some(match self.baseline {
+            Some(b) => 0.9 * b + 0.1 * mean_elbo,
+            None => mean_elbo,
+        });
+        Ok(loss)
+    }
+
+    /// Run `steps` steps and return the losses.
+    pub fn run(&mut self, steps: usize, args: &M::Args<'_>) -> Result<Vec<f64>> {
+        let progress = Progress::new(steps, "SVI", self.progress);
+        let mut losses = Vec::with_capacity(steps);
+        for _ in 0..steps {
+            let loss = self.step(args)?;
+            losses.push(loss);
+            progress.tick(|| format!("loss {loss:.4}"));
+        }
+        progress.finish();
+        Ok(losses)
+    }
+}
