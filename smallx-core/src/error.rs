@@ -164,16 +164,17 @@ pub enum Error {
     #[error("model/guide mismatch: {0}")]
     ModelGuideMismatch(String),
     /// A loss or gradient that went NaN or infinite during inference.
-    #[error("step {step}: {what} is not finite ({value}); the first non-finite site is `{site}`")]
+    #[error("step {step}: {what} is not finite ({value}); {culprit}")]
     NonFiniteLoss {
         /// The step (0-based).
         step: usize,
         /// The loss or the gradient.
         what: &'static str,
-        /// The first site whose log-probability is not finite, or `(none)`.
-        site: String,
         /// The offending value.
         value: f64,
+        /// The site or parameter responsible, when one is found: "the first non-finite site is
+        /// `y` (log-probability -inf)".
+        culprit: String,
     },
     /// A site an algorithm cannot handle.
     #[error("{algorithm}: site `{site}`: {detail}")]

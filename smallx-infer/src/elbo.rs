@@ -139,6 +139,9 @@ fn normal_params<S: Scalar>(d: &dyn DynDistribution<S>) -> Option<Vec<(Real<S>, 
     None
 }
 
+/// A model trace (with its return value) and a guide trace of one particle.
+pub type TracePair<S, R> = (Trace<S, R>, Trace<S>);
+
 /// Run the guide, then the model with the guide's values replayed, both with parameters
 /// from `store` (lifted with derivative directions from `first`).
 pub fn run_model_and_guide<M: Model, G, S: Scalar>(
@@ -148,7 +151,7 @@ pub fn run_model_and_guide<M: Model, G, S: Scalar>(
     store: &mut ParamStore,
     first: Option<usize>,
     seed: u64,
-) -> Result<(Trace<S>, Trace<S>)>
+) -> Result<TracePair<S, M::Ret<S>>>
 where
     G: for<'a> Model<Args<'a> = M::Args<'a>>,
 {
@@ -164,20 +167,21 @@ where
         cx.with_handler(&mut guide_trace, |cx| guide.run(cx, args))?;
         let guide_trace = guide_trace.into_trace();
         let mut model_trace = TraceHandler::new();
-        cx.with_handler(&mut model_trace, |cx| {
+        let ret = cx.with_handler(&mut model_trace, |cx| {
             cx.with_handler(ReplayHandler::new(&guide_trace), |cx| model.run(cx, args))
         })?;
-        Ok((model_trace.into_trace(), guide_trace))
+        Ok((model_trace.into_trace().with_return(ret), guide_trace))
     })
 }
 
-/// The surrogate ELBO of one particle and its plain value.
-pub fn particle_elbo<E: Elbo, S: Scalar>(
+/// The ELBO of one particle and its differentiable surrogate (equal in value; the surrogate's
+/// gradient includes the score-function terms).
+pub fn particle_elbo<E: Elbo, S: Scalar, R>(
     elbo: &E,
-    model_trace: &Trace<S>,
+    model_trace: &Trace<S, R>,
     guide_trace: &Trace<S>,
     baseline: f64,
-) -> Real<S> {
+) -> (Real<S>, Real<S>) {
     let mut value = model_trace.log_joint() - guide_trace.log_joint();
     for m in model_trace.latent_sites() {
         if let Some(g) = guide_trace.get(&m.name)
@@ -187,19 +191,22 @@ pub fn particle_elbo<E: Elbo, S: Scalar>(
             value += g.weighted_log_prob() - m.weighted_log_prob() - kl * m.scale;
         }
     }
-    let mut score = Real::new(0.0);
+    let mut score: Option<Real<S>> = None;
     for g in guide_trace.latent_sites() {
         if g.dist.as_ref().is_some_and(|d| !d.has_rsample()) {
             let lq = g.weighted_log_prob();
-            score += lq - lq.value();
+            *score.get_or_insert(Real::new(0.0)) += lq - lq.value();
         }
     }
-    value + (value.value() - baseline) * score
+    match score {
+        Some(score) if value.is_finite() => (value, value + (value.value() - baseline) * score),
+        _ => (value, value),
+    }
 }
 
 /// The first site of either trace whose weighted log-probability is not finite.
-pub fn first_non_finite<S: Scalar>(
-    model_trace: &Trace<S>,
+pub fn first_non_finite<S: Scalar, R>(
+    model_trace: &Trace<S, R>,
     guide_trace: &Trace<S>,
 ) -> Option<(String, f64)> {
     model_trace
@@ -211,7 +218,10 @@ pub fn first_non_finite<S: Scalar>(
 
 /// Check that a guide fits its model: every latent site of the model is a latent site of the
 /// guide with the same support, and the guide samples nothing the model lacks or observes.
-pub fn check_model_guide<S: Scalar>(model_trace: &Trace<S>, guide_trace: &Trace<S>) -> Result<()> {
+pub fn check_model_guide<S: Scalar, R>(
+    model_trace: &Trace<S, R>,
+    guide_trace: &Trace<S>,
+) -> Result<()> {
     let mismatch = |m: String| Err(Error::ModelGuideMismatch(m));
     for m in model_trace.latent_sites() {
         let Some(g) = guide_trace.get(&m.name) else {
@@ -254,11 +264,14 @@ pub(crate) fn non_finite_error(
     site: Option<(String, f64)>,
     value: f64,
 ) -> Error {
-    let (site, value) = site.unwrap_or(("(none)".into(), value));
+    let culprit = match site {
+        Some((name, lp)) => format!("the first non-finite site is `{name}` (log-probability {lp})"),
+        None => "no site has a non-finite log-probability".into(),
+    };
     Error::NonFiniteLoss {
         step,
         what,
-        site,
         value,
+        culprit,
     }
 }

@@ -5,15 +5,29 @@
 #![warn(missing_docs)]
 
 pub mod autoguide;
+pub mod diagnostics;
 pub mod elbo;
 pub mod grad;
+pub mod importance;
 pub mod latent;
+pub mod map;
+pub mod marginal;
+pub mod metropolis;
 pub mod optim;
+pub mod predictive;
 mod progress;
+pub mod samples;
+pub mod seeds;
 pub mod svi;
 
 pub use autoguide::{AutoDelta, AutoMultivariateNormal, AutoNormal, InitLoc};
 pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
+pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
 pub use latent::{LatentSite, LatentSpace};
+pub use map::{Map, MapResult};
+pub use marginal::EmpiricalMarginal;
+pub use metropolis::{DiscreteProposal, Init, Metropolis};
 pub use optim::{Adam, Optimizer, Sgd};
+pub use predictive::{Predictive, PredictiveResult};
+pub use samples::{ChainStats, Samples, SiteDraws, Summary, SummaryRow};
 pub use svi::Svi;

@@ -147,10 +147,24 @@ mod tests {
     }
 
     #[test]
-    fn clipping_bounds_the_first_adam_step() {
-        // Adam's first step is lr·sign(g) whatever the norm; with clipping too.
-        let mut p = vec![0.0];
-        Adam::new(0.5).clip_norm(1e-3).step(&mut p, &[100.0]);
-        assert!((p[0] + 0.5).abs() < 1e-6);
+    fn clipping_rescales_large_gradients_to_the_clip_norm() {
+        // A gradient of norm 50 under clip_norm(1) moves the parameters exactly as the same
+        // gradient divided by 50 does without clipping; one already below the norm is untouched.
+        let (mut clipped, mut plain) = (Adam::new(0.1).clip_norm(1.0), Adam::new(0.1));
+        let (mut p, mut q) = (vec![0.0, 0.0], vec![0.0, 0.0]);
+        for k in 1..=5 {
+            let g = [30.0 * k as f64, -40.0 * k as f64];
+            let norm = 50.0 * k as f64;
+            clipped.step(&mut p, &g);
+            plain.step(&mut q, &[g[0] / norm, g[1] / norm]);
+        }
+        assert!(
+            p.iter().zip(&q).all(|(a, b)| (a - b).abs() < 1e-15),
+            "{p:?} vs {q:?}"
+        );
+        let (mut small, mut reference) = (vec![1.0], vec![1.0]);
+        Adam::new(0.1).clip_norm(1.0).step(&mut small, &[0.5]);
+        Adam::new(0.1).step(&mut reference, &[0.5]);
+        assert_eq!(small, reference);
     }
 }

@@ -81,16 +81,17 @@ where
             let (model_trace, guide_trace) = run_model_and_guide::<M, G, S>(
                 self.model, self.guide, self.args, self.store, first, seed,
             )?;
-            let surrogate = particle_elbo(self.elbo, &model_trace, &guide_trace, self.baseline);
-            if !surrogate.is_finite() {
+            let (elbo, surrogate) =
+                particle_elbo(self.elbo, &model_trace, &guide_trace, self.baseline);
+            if !elbo.is_finite() {
                 return Err(non_finite_error(
                     self.step,
                     "the loss",
                     first_non_finite(&model_trace, &guide_trace),
-                    -surrogate.value(),
+                    -elbo.value(),
                 ));
             }
-            plain += surrogate.value();
+            plain += elbo.value();
             total += surrogate;
         }
         self.mean_elbo = plain / n as f64;
@@ -156,6 +157,11 @@ where
     /// Take the parameters.
     pub fn into_params(self) -> ParamStore {
         self.store
+    }
+
+    /// The fitted guide and its parameters.
+    pub fn into_parts(self) -> (G, ParamStore) {
+        (self.guide, self.store)
     }
 
     /// The guide.
@@ -232,8 +238,10 @@ where
                 return Err(Error::NonFiniteLoss {
                     step: self.step,
                     what: "the gradient",
-                    site: param.map_or("(unknown)".into(), |e| e.name().to_string()),
                     value: grad[i],
+                    culprit: param.map_or("its parameter is unknown".into(), |e| {
+                        format!("the coordinate belongs to parameter `{}`", e.name())
+                    }),
                 });
             }
             return Ok((loss, grad, mean_elbo));

@@ -1,0 +1,115 @@
+//! Prior and posterior predictive distributions.
+
+use crate::elbo::run_model_and_guide;
+use crate::samples::Samples;
+use crate::seeds::derive;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use smallx_core::{Model, ParamStore, Result, SiteKind, Trace, Value, substitute};
+
+/// Draws of every sample site, and the model's return values.
+#[derive(Clone, Debug)]
+pub struct PredictiveResult<R> {
+    /// Every sample site of every run, as one chain.
+    pub samples: Samples,
+    /// The return value of every run.
+    pub returns: Vec<R>,
+}
+
+/// Run a model forward many times: from its prior, with posterior draws substituted, or with
+/// a fitted guide's draws replayed (Pyro's `Predictive`).
+///
+/// For predictions pass the model *without* conditioning on the observations, so that the
+/// observed sites are drawn.
+pub struct Predictive<M> {
+    model: M,
+    num_samples: usize,
+    seed: u64,
+}
+
+impl<M: Model> Predictive<M> {
+    /// 1000 runs of `model`.
+    pub fn new(model: M) -> Self {
+        Predictive {
+            model,
+            num_samples: 1000,
+            seed: 0,
+        }
+    }
+    /// How many runs for [`prior`](Self::prior) and [`from_guide`](Self::from_guide).
+    pub fn num_samples(mut self, n: usize) -> Self {
+        self.num_samples = n;
+        self
+    }
+    /// The seed.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    fn collect(
+        traces: impl Iterator<Item = Result<Trace<f64, M::Ret<f64>>>>,
+    ) -> Result<PredictiveResult<M::Ret<f64>>> {
+        let mut samples = Samples::new(1);
+        let mut returns = Vec::new();
+        for trace in traces {
+            let (trace, ret) = trace?.into_parts();
+            let values: Vec<(&str, &Value<f64>)> = trace
+                .iter()
+                .filter(|s| s.kind == SiteKind::Sample)
+                .map(|s| (s.name.as_str(), &s.value))
+                .collect();
+            samples.push(0, &values)?;
+            returns.push(ret);
+        }
+        Ok(PredictiveResult { samples, returns })
+    }
+
+    /// The prior predictive: `num_samples` plain runs.
+    pub fn prior(&self, args: &M::Args<'_>) -> Result<PredictiveResult<M::Ret<f64>>> {
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        Self::collect(
+            (0..self.num_samples).map(|_| smallx_core::get_trace(&self.model, args, &mut rng)),
+        )
+    }
+
+    /// The posterior predictive: one run per draw (every chain, every draw) with the draw's
+    /// latent values substituted.
+    pub fn posterior(
+        &self,
+        args: &M::Args<'_>,
+        draws: &Samples,
+    ) -> Result<PredictiveResult<M::Ret<f64>>> {
+        let mut rng = SmallRng::seed_from_u64(self.seed);
+        let runs =
+            (0..draws.num_chains()).flat_map(|c| (0..draws.num_draws()).map(move |i| (c, i)));
+        Self::collect(runs.map(|(c, i)| {
+            smallx_core::get_trace(&substitute(&self.model, draws.draw(c, i)), args, &mut rng)
+        }))
+    }
+
+    /// `num_samples` runs of `guide` (with parameters `params`), each replayed into the model:
+    /// the guide's posterior approximation and its predictions.
+    pub fn from_guide<G>(
+        &self,
+        args: &M::Args<'_>,
+        guide: &G,
+        params: &ParamStore,
+    ) -> Result<PredictiveResult<M::Ret<f64>>>
+    where
+        G: for<'a> Model<Args<'a> = M::Args<'a>>,
+    {
+        let mut params = params.clone();
+        Self::collect((0..self.num_samples).map(|i| {
+            run_model_and_guide::<M, G, f64>(
+                &self.model,
+                guide,
+                args,
+                &mut params,
+                None,
+                derive(self.seed, i as u64),
+            )
+            .map(|(m, _)| m)
+        }))
+    }
+}

@@ -1,0 +1,293 @@
+//! Posterior draws by site and chain, with their summary table.
+
+use crate::diagnostics::{ess_bulk, rhat};
+use smallx_core::{Data, Error, Result, Value, ValueKind};
+use std::fmt;
+
+/// The draws of one site: for each chain, `draws × dim` numbers, draw by draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SiteDraws {
+    /// The site's name.
+    pub name: String,
+    /// The type and shape of one draw.
+    pub kind: ValueKind,
+    /// How many numbers one draw has.
+    pub dim: usize,
+    chains: Vec<Vec<f64>>,
+}
+
+impl SiteDraws {
+    /// The draws of element `j` (0 for a scalar site), one vector per chain.
+    pub fn element(&self, j: usize) -> Vec<Vec<f64>> {
+        self.chains
+            .iter()
+            .map(|c| c.iter().skip(j).step_by(self.dim).copied().collect())
+            .collect()
+    }
+    /// Draw `i` of chain `c`.
+    pub fn draw(&self, c: usize, i: usize) -> &[f64] {
+        &self.chains[c][i * self.dim..(i + 1) * self.dim]
+    }
+    /// Draw `i` of chain `c` as a site value.
+    pub fn value(&self, c: usize, i: usize) -> Value<f64> {
+        let x = self.draw(c, i);
+        match self.kind {
+            ValueKind::Real => Value::from(x[0]),
+            ValueKind::Int => Value::Int(x[0] as i64),
+            ValueKind::Bool => Value::Bool(x[0] != 0.0),
+            ValueKind::IntVec(_) => Value::IntVec(x.iter().map(|&v| v as i64).collect()),
+            ValueKind::BoolVec(_) => Value::BoolVec(x.iter().map(|&v| v != 0.0).collect()),
+            ValueKind::RealVec(_) => Value::from(x.to_vec()),
+            ValueKind::Matrix(r, c) => {
+                Value::from(smallx_core::nalgebra::DMatrix::from_column_slice(r, c, x))
+            }
+        }
+    }
+    /// The mean of each element over all chains.
+    pub fn mean(&self) -> Vec<f64> {
+        (0..self.dim)
+            .map(|j| {
+                let all: Vec<f64> = self.element(j).concat();
+                all.iter().sum::<f64>() / all.len() as f64
+            })
+            .collect()
+    }
+    /// The name of element `j`: `mu[1]` for vectors, `L[1,0]` for matrices, `mu` for scalars.
+    pub fn element_name(&self, j: usize) -> String {
+        match self.kind {
+            ValueKind::Matrix(r, _) => format!("{}[{},{}]", self.name, j % r, j / r),
+            _ if self.dim > 1
+                || matches!(
+                    self.kind,
+                    ValueKind::RealVec(_) | ValueKind::IntVec(_) | ValueKind::BoolVec(_)
+                ) =>
+            {
+                format!("{}[{j}]", self.name)
+            }
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// Statistics of one chain.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ChainStats {
+    /// The fraction of accepted proposals after warm-up (NaN when not applicable).
+    pub accept_rate: f64,
+    /// `log p(x, z)` at each kept draw.
+    pub log_joint: Vec<f64>,
+}
+
+/// Posterior draws of every latent site, by chain, and per-chain statistics.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Samples {
+    sites: Vec<SiteDraws>,
+    stats: Vec<ChainStats>,
+}
+
+impl Samples {
+    /// An empty container for `chains` chains.
+    pub fn new(chains: usize) -> Self {
+        Samples {
+            sites: Vec::new(),
+            stats: vec![
+                ChainStats {
+                    accept_rate: f64::NAN,
+                    log_joint: Vec::new()
+                };
+                chains
+            ],
+        }
+    }
+
+    /// Append one draw of chain `c`: the value of each site.
+    pub fn push(&mut self, c: usize, values: &[(&str, &Value<f64>)]) -> Result<()> {
+        for (name, value) in values {
+            let numbers: Vec<f64> = match value {
+                Value::Bool(b) => vec![f64::from(u8::from(*b))],
+                Value::Int(i) => vec![*i as f64],
+                Value::IntVec(v) => v.iter().map(|&i| i as f64).collect(),
+                Value::BoolVec(v) => v.iter().map(|&b| f64::from(u8::from(b))).collect(),
+                other => other.real_values().unwrap_or_default(),
+            };
+            let chains = self.stats.len();
+            let site = match self.sites.iter().position(|s| s.name == *name) {
+                Some(i) => &mut self.sites[i],
+                None => {
+                    self.sites.push(SiteDraws {
+                        name: name.to_string(),
+                        kind: value.kind(),
+                        dim: numbers.len(),
+                        chains: vec![Vec::new(); chains],
+                    });
+                    self.sites.last_mut().ok_or_else(|| Error::Config {
+                        algorithm: "Samples",
+                        detail: "internal".into(),
+                    })?
+                }
+            };
+            if site.kind != value.kind() {
+                return Err(Error::WrongValue {
+                    site: name.to_string(),
+                    dist: "Samples".into(),
+                    expected: site.kind,
+                    got: value.kind(),
+                });
+            }
+            site.chains[c].extend(numbers);
+        }
+        Ok(())
+    }
+
+    /// The statistics of chain `c`, for the sampler to fill.
+    pub fn stats_mut(&mut self, c: usize) -> &mut ChainStats {
+        &mut self.stats[c]
+    }
+
+    /// Per-chain statistics.
+    pub fn stats(&self) -> &[ChainStats] {
+        &self.stats
+    }
+
+    /// The number of chains.
+    pub fn num_chains(&self) -> usize {
+        self.stats.len()
+    }
+
+    /// The number of draws per chain.
+    pub fn num_draws(&self) -> usize {
+        self.sites
+            .first()
+            .map_or(0, |s| s.chains[0].len() / s.dim.max(1))
+    }
+
+    /// All sites, in the order first seen.
+    pub fn sites(&self) -> &[SiteDraws] {
+        &self.sites
+    }
+
+    /// The draws of `name`.
+    pub fn site(&self, name: &str) -> Result<&SiteDraws> {
+        self.sites
+            .iter()
+            .find(|s| s.name == name)
+            .ok_or_else(|| Error::UnknownSite {
+                handler: "Samples",
+                name: name.to_string(),
+                known: self
+                    .sites
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+
+    /// The draws of a scalar site (or element 0), all chains concatenated.
+    pub fn values(&self, name: &str) -> Result<Vec<f64>> {
+        Ok(self.site(name)?.element(0).concat())
+    }
+
+    /// Draw `i` of chain `c` of every site, as data for `substitute` or `condition`.
+    pub fn draw(&self, c: usize, i: usize) -> Data {
+        let mut d = Data::new();
+        for s in &self.sites {
+            d.insert(s.name.as_str(), s.value(c, i));
+        }
+        d
+    }
+
+    /// One row per site element: mean, sd, quantiles, bulk ESS and split R-hat.
+    pub fn summary(&self) -> Summary {
+        let mut rows = Vec::new();
+        for s in &self.sites {
+            for j in 0..s.dim {
+                let chains = s.element(j);
+                let mut all = chains.concat();
+                let n = all.len() as f64;
+                let mean = all.iter().sum::<f64>() / n;
+                let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
+                all.sort_by(f64::total_cmp);
+                let q = |p: f64| all[((p * (n - 1.0)).round() as usize).min(all.len() - 1)];
+                rows.push(SummaryRow {
+                    name: s.element_name(j),
+                    mean,
+                    sd,
+                    q5: q(0.05),
+                    q50: q(0.5),
+                    q95: q(0.95),
+                    ess_bulk: ess_bulk(&chains),
+                    r_hat: rhat(&chains),
+                });
+            }
+        }
+        Summary { rows }
+    }
+}
+
+/// One line of a [`Summary`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct SummaryRow {
+    /// Site and element, e.g. `mu[1]`.
+    pub name: String,
+    /// Posterior mean.
+    pub mean: f64,
+    /// Posterior standard deviation.
+    pub sd: f64,
+    /// 5% quantile.
+    pub q5: f64,
+    /// Median.
+    pub q50: f64,
+    /// 95% quantile.
+    pub q95: f64,
+    /// Bulk effective sample size.
+    pub ess_bulk: f64,
+    /// Rank-normalised split R-hat.
+    pub r_hat: f64,
+}
+
+impl SummaryRow {
+    /// The Monte Carlo standard error of the mean: `sd / √ESS`.
+    pub fn mcse(&self) -> f64 {
+        self.sd / self.ess_bulk.sqrt()
+    }
+}
+
+/// A table of posterior summaries, printed aligned.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Summary {
+    /// The rows.
+    pub rows: Vec<SummaryRow>,
+}
+
+impl Summary {
+    /// The row called `name` (`mu[1]`, `sigma`).
+    pub fn row(&self, name: &str) -> Option<&SummaryRow> {
+        self.rows.iter().find(|r| r.name == name)
+    }
+}
+
+impl fmt::Display for Summary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let width = self
+            .rows
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        writeln!(
+            f,
+            "{:<width$} {:>10} {:>10} {:>10} {:>10} {:>10} {:>9} {:>7}",
+            "", "mean", "sd", "5%", "50%", "95%", "ess_bulk", "r_hat"
+        )?;
+        for r in &self.rows {
+            writeln!(
+                f,
+                "{:<width$} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>9.0} {:>7.3}",
+                r.name, r.mean, r.sd, r.q5, r.q50, r.q95, r.ess_bulk, r.r_hat
+            )?;
+        }
+        Ok(())
+    }
+}
