@@ -113,3 +113,8 @@ macro_rules! plate {
         )
     };
 }
+
+/// The code blocks of README.md, compiled and run as doctests so that the README stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
