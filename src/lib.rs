@@ -57,9 +57,9 @@ pub use smallx_infer as infer;
 pub mod prelude {
     pub use crate::{model, observe, param, plate, sample};
     pub use smallx_core::dist::{
-        Batch, Bernoulli, Beta, Binomial, Categorical, Cauchy, Delta, Dirichlet, Distribution,
-        Exponential, Gamma, HalfCauchy, HalfNormal, IidExt, Laplace, LogNormal, MultivariateNormal,
-        Normal, Poisson, StudentT, Uniform,
+        Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
+        Dirichlet, Distribution, Exponential, Gamma, HalfCauchy, HalfNormal, IidExt, Laplace,
+        LogNormal, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT, Uniform,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::SeedableRng;

@@ -1,7 +1,10 @@
 //! The rest of the inference toolbox: full-rank and point-mass autoguides, MAP, MCMC
 //! initialisation and thinning, predictive distributions, parallel importance sampling.
 
-use smallx::infer::{Adam, AutoDelta, AutoMultivariateNormal, Importance, Init, Map, Metropolis, Predictive, Svi, TraceElbo};
+use smallx::infer::{
+    Adam, AutoDelta, AutoMultivariateNormal, Importance, Init, Map, Metropolis, Predictive, Svi,
+    TraceElbo,
+};
 use smallx::prelude::*;
 
 /// Bayesian linear regression with known noise: the posterior of (intercept, slope) is a
@@ -11,7 +14,11 @@ fn regression(x: &[f64], y: &[f64]) {
     let intercept = sample!("intercept", Normal::new(0.0, 2.0));
     let slope = sample!("slope", Normal::new(0.0, 2.0));
     for i in 0..x.len() {
-        observe!(format!("y_{i}"), Normal::new(intercept + slope * x[i], 0.5), y[i]);
+        observe!(
+            format!("y_{i}"),
+            Normal::new(intercept + slope * x[i], 0.5),
+            y[i]
+        );
     }
 }
 
@@ -26,9 +33,18 @@ fn exact_posterior() -> ([f64; 2], [[f64; 2]; 2]) {
     let (sy, sxy): (f64, f64) = (Y.iter().sum(), X.iter().zip(&Y).map(|(x, y)| x * y).sum());
     let p = [[n / s2 + 1.0 / t2, sx / s2], [sx / s2, sxx / s2 + 1.0 / t2]];
     let det = p[0][0] * p[1][1] - p[0][1] * p[1][0];
-    let cov = [[p[1][1] / det, -p[0][1] / det], [-p[1][0] / det, p[0][0] / det]];
+    let cov = [
+        [p[1][1] / det, -p[0][1] / det],
+        [-p[1][0] / det, p[0][0] / det],
+    ];
     let b = [sy / s2, sxy / s2];
-    ([cov[0][0] * b[0] + cov[0][1] * b[1], cov[1][0] * b[0] + cov[1][1] * b[1]], cov)
+    (
+        [
+            cov[0][0] * b[0] + cov[0][1] * b[1],
+            cov[1][0] * b[0] + cov[1][1] * b[1],
+        ],
+        cov,
+    )
 }
 
 #[test]
@@ -36,20 +52,37 @@ fn auto_multivariate_normal_recovers_a_correlated_posterior() {
     let (mean, cov) = exact_posterior();
     let args = (&X[..], &Y[..]);
     let guide = AutoMultivariateNormal::new(regression);
-    let mut svi = Svi::new(regression, guide, Adam::new(0.03).lr_decay(0.999), TraceElbo::new().num_particles(8)).seed(1).progress(false);
+    let mut svi = Svi::new(
+        regression,
+        guide,
+        Adam::new(0.03).lr_decay(0.999),
+        TraceElbo::new().num_particles(8),
+    )
+    .seed(1)
+    .progress(false);
     svi.run(5000, &args).unwrap();
     let (guide, params) = svi.into_parts();
     let median = guide.median(&params).unwrap();
     assert!((median.get("intercept").unwrap().as_f64().unwrap() - mean[0]).abs() < 0.02);
     assert!((median.get("slope").unwrap().as_f64().unwrap() - mean[1]).abs() < 0.01);
     // Covariance from the fitted Cholesky factor: L Lᵀ.
-    let l = params.value("AutoMultivariateNormal.scale_tril").unwrap().real_values().unwrap();
+    let l = params
+        .value("AutoMultivariateNormal.scale_tril")
+        .unwrap()
+        .real_values()
+        .unwrap();
     let (l00, l10, l11) = (l[0], l[1], l[3]);
     let fitted = [[l00 * l00, l00 * l10], [l00 * l10, l10 * l10 + l11 * l11]];
     let correlation = |c: [[f64; 2]; 2]| c[0][1] / (c[0][0] * c[1][1]).sqrt();
-    assert!((correlation(fitted) - correlation(cov)).abs() < 0.05, "{fitted:?} vs {cov:?}");
+    assert!(
+        (correlation(fitted) - correlation(cov)).abs() < 0.05,
+        "{fitted:?} vs {cov:?}"
+    );
     for i in 0..2 {
-        assert!((fitted[i][i].sqrt() / cov[i][i].sqrt() - 1.0).abs() < 0.1, "sd {i}: {fitted:?} vs {cov:?}");
+        assert!(
+            (fitted[i][i].sqrt() / cov[i][i].sqrt() - 1.0).abs() < 0.1,
+            "sd {i}: {fitted:?} vs {cov:?}"
+        );
     }
 }
 
@@ -61,7 +94,13 @@ fn auto_delta_and_map_find_the_posterior_mode() {
     assert!((map.point.get("intercept").unwrap().as_f64().unwrap() - mean[0]).abs() < 1e-4);
     assert!((map.point.get("slope").unwrap().as_f64().unwrap() - mean[1]).abs() < 1e-4);
     let guide = AutoDelta::new(regression);
-    let mut svi = Svi::new(regression, guide, Adam::new(0.05).lr_decay(0.999), TraceElbo::new()).progress(false);
+    let mut svi = Svi::new(
+        regression,
+        guide,
+        Adam::new(0.05).lr_decay(0.999),
+        TraceElbo::new(),
+    )
+    .progress(false);
     svi.run(4000, &args).unwrap();
     let (guide, params) = svi.into_parts();
     let point = guide.point(&params).unwrap();
@@ -71,7 +110,15 @@ fn auto_delta_and_map_find_the_posterior_mode() {
 #[test]
 fn metropolis_starts_from_map_or_given_values_and_thins() {
     let args = (&X[..], &Y[..]);
-    let from_map = Metropolis::new(regression).init(Init::Map).warmup(200).samples(300).thin(3).seed(1).progress(false).run(&args).unwrap();
+    let from_map = Metropolis::new(regression)
+        .init(Init::Map)
+        .warmup(200)
+        .samples(300)
+        .thin(3)
+        .seed(1)
+        .progress(false)
+        .run(&args)
+        .unwrap();
     assert_eq!(from_map.num_draws(), 300);
     assert_eq!(from_map.stats()[0].log_joint.len(), 300);
     let given = Metropolis::new(regression)
@@ -95,8 +142,17 @@ fn scale(guess: f64) -> Real {
 #[test]
 fn posterior_predictive_draws_new_measurements_around_the_posterior() {
     let conditioned = condition(scale, data! { "measurement" => 9.5 });
-    let posterior = Metropolis::new(conditioned).warmup(1000).samples(4000).seed(3).progress(false).run(&(8.5,)).unwrap();
-    let predictive = Predictive::new(scale).seed(4).posterior(&(8.5,), &posterior).unwrap();
+    let posterior = Metropolis::new(conditioned)
+        .warmup(1000)
+        .samples(4000)
+        .seed(3)
+        .progress(false)
+        .run(&(8.5,))
+        .unwrap();
+    let predictive = Predictive::new(scale)
+        .seed(4)
+        .posterior(&(8.5,), &posterior)
+        .unwrap();
     let m = predictive.samples.values("measurement").unwrap();
     let n = m.len() as f64;
     let mean = m.iter().sum::<f64>() / n;
@@ -106,7 +162,11 @@ fn posterior_predictive_draws_new_measurements_around_the_posterior() {
     assert!((mean - 9.14).abs() < 0.1, "{mean}");
     assert!((var / 0.9225 - 1.0).abs() < 0.15, "{var}");
     assert_eq!(predictive.returns.len(), 4000);
-    let prior = Predictive::new(scale).num_samples(4000).seed(5).prior(&(8.5,)).unwrap();
+    let prior = Predictive::new(scale)
+        .num_samples(4000)
+        .seed(5)
+        .prior(&(8.5,))
+        .unwrap();
     let w = prior.samples.values("weight").unwrap();
     assert!((w.iter().sum::<f64>() / 4000.0 - 8.5).abs() < 5.0 / 4000f64.sqrt());
 }
@@ -114,7 +174,10 @@ fn posterior_predictive_draws_new_measurements_around_the_posterior() {
 #[test]
 fn parallel_importance_sampling_equals_the_sequential_run() {
     let conditioned = condition(scale, data! { "measurement" => 9.5 });
-    let importance = Importance::new(conditioned).num_samples(5000).seed(6).progress(false);
+    let importance = Importance::new(conditioned)
+        .num_samples(5000)
+        .seed(6)
+        .progress(false);
     let a = importance.run(&(8.5,)).unwrap();
     let b = importance.run_parallel(&(8.5,)).unwrap();
     assert_eq!(a.log_weights(), b.log_weights());
@@ -128,11 +191,20 @@ fn parallel_importance_sampling_equals_the_sequential_run() {
 #[test]
 fn the_summary_prints_an_aligned_table() {
     let args = (&X[..], &Y[..]);
-    let samples = Metropolis::new(regression).warmup(500).samples(500).chains(2).seed(7).progress(false).run(&args).unwrap();
+    let samples = Metropolis::new(regression)
+        .warmup(500)
+        .samples(500)
+        .chains(2)
+        .seed(7)
+        .progress(false)
+        .run(&args)
+        .unwrap();
     let table = samples.summary().to_string();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 3);
-    assert!(lines[0].contains("mean") && lines[0].contains("ess_bulk") && lines[0].contains("r_hat"));
+    assert!(
+        lines[0].contains("mean") && lines[0].contains("ess_bulk") && lines[0].contains("r_hat")
+    );
     assert!(lines[1].starts_with("intercept") && lines[2].starts_with("slope"));
     assert_eq!(lines[1].len(), lines[2].len());
 }

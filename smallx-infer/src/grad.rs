@@ -3,8 +3,10 @@
 //! An [`Objective`] is evaluated with a scalar type chosen here: `DualSVec64<N>` carries `N`
 //! derivative directions, so a gradient of dimension `d` costs `⌈d/N⌉` evaluations of the
 //! objective, each with the same random draws (the objective reseeds its generator). `N`
-//! grows with `d` up to 16, which keeps each dual number on the stack and each evaluation
-//! free of allocation per arithmetic operation.
+//! grows with `d` (1, 2, 4, 8, 16, then 64): one pass up to 64 coordinates, which matters when
+//! a model's cost is dominated by work done once per pass (a vectorised likelihood's
+//! matrix-vector products), and every dual number stays on the stack, so an evaluation does
+//! not allocate per arithmetic operation.
 
 use smallx_core::{DualSVec64, Real, Result, Scalar};
 
@@ -24,7 +26,8 @@ pub fn value_and_gradient<O: Objective>(objective: &mut O, grad: &mut [f64]) -> 
         2 => chunked::<2, O>(objective, grad),
         3..=4 => chunked::<4, O>(objective, grad),
         5..=8 => chunked::<8, O>(objective, grad),
-        _ => chunked::<16, O>(objective, grad),
+        9..=16 => chunked::<16, O>(objective, grad),
+        _ => chunked::<64, O>(objective, grad),
     }
 }
 

@@ -21,6 +21,7 @@
 mod batch;
 mod continuous;
 mod discrete;
+mod glm;
 mod multivariate;
 
 pub use batch::{Batch, Element, Iid, IidExt};
@@ -29,6 +30,7 @@ pub use continuous::{
     Uniform,
 };
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
+pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use multivariate::{Delta, Dirichlet, MultivariateNormal};
 
 use crate::constraint::Constraint;

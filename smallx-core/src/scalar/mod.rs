@@ -123,6 +123,8 @@ pub trait Scalar: Chain + Copy + Send + Sync + 'static {
     /// An independent variable: value `x` with derivative 1 along `direction` (which must be
     /// below `DIRECTIONS`; other directions are zero). For `f64` this is `x`.
     fn variable(x: f64, direction: usize) -> Self;
+    /// True when every derivative is zero.
+    fn is_constant(&self) -> bool;
     /// The derivative along `direction` (0 when out of range or for `f64`). Named `partial`
     /// because num-dual's types have an inherent `derivative` method that seeds a direction.
     fn partial(&self, direction: usize) -> f64;
@@ -150,6 +152,10 @@ impl Scalar for f64 {
         x
     }
     #[inline]
+    fn is_constant(&self) -> bool {
+        true
+    }
+    #[inline]
     fn partial(&self, _direction: usize) -> f64 {
         0.0
     }
@@ -175,6 +181,10 @@ impl Scalar for Dual<f64> {
     #[inline]
     fn variable(x: f64, direction: usize) -> Self {
         Dual::new(x, if direction == 0 { 1.0 } else { 0.0 })
+    }
+    #[inline]
+    fn is_constant(&self) -> bool {
+        self.eps == 0.0
     }
     #[inline]
     fn partial(&self, direction: usize) -> f64 {
@@ -209,6 +219,13 @@ impl<const N: usize> Scalar for DualVec<f64, Const<N>> {
         } else {
             Self::constant(x)
         }
+    }
+    #[inline]
+    fn is_constant(&self) -> bool {
+        self.eps
+            .0
+            .as_ref()
+            .is_none_or(|m| m.iter().all(|&x| x == 0.0))
     }
     #[inline]
     fn partial(&self, direction: usize) -> f64 {

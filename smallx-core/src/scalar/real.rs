@@ -49,6 +49,11 @@ impl<S: Scalar> Real<S> {
     pub fn derivative(&self, direction: usize) -> f64 {
         self.0.partial(direction)
     }
+    /// True when every derivative is zero.
+    #[inline]
+    pub fn is_constant(&self) -> bool {
+        self.0.is_constant()
+    }
     /// The inner scalar.
     #[inline]
     pub fn inner(self) -> S {

@@ -1,0 +1,310 @@
+//! The reference workloads W1–W4 (data/README.md and ../shared/bench-data/README.md), with
+//! the peers' settings and timing policy, one JSON line each on stdout.
+//!
+//! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w3` a subset.
+//! Timing: one short warm-up call first; a timed run under 2 s is repeated 5 times with the
+//! same seed and the median is reported (all repetitions in `wall_s_all`).
+
+use smallx::infer::diagnostics::ess_bulk;
+use smallx::infer::{Adam, AutoNormal, Importance, Metropolis, Svi, TraceElbo};
+use smallx::prelude::*;
+use std::time::Instant;
+
+const GUESS: f64 = 8.5;
+const MEASUREMENT: f64 = 9.5;
+
+#[model]
+fn scale(guess: f64) -> Real {
+    let weight = sample!("weight", Normal::new(guess, 1.0));
+    sample!("measurement", Normal::new(weight, 0.75))
+}
+
+#[model]
+fn scale_guide(guess: f64) -> Real {
+    let a = param!("a", guess);
+    let b = param!("b", 1.0, Constraint::Positive);
+    sample!("weight", Normal::new(a, b))
+}
+
+#[model]
+fn best(group1: &[f64], group2: &[f64]) {
+    let mu = sample!("mu", Normal::new(0.0, 1.0).iid(2));
+    let sigma = sample!("sigma", Uniform::new(0.0, 100.0).iid(2));
+    observe!(
+        "group1",
+        Normal::new(mu[0], sigma[0]).iid(group1.len()),
+        group1
+    );
+    observe!(
+        "group2",
+        Normal::new(mu[1], sigma[1]).iid(group2.len()),
+        group2
+    );
+}
+
+/// W4 as one vectorised likelihood site.
+#[model]
+fn logreg(x: &Design, y: &[bool]) {
+    let beta = sample!("beta", Normal::new(0.0, 1.0).iid(x.ncols()));
+    let intercept = sample!("intercept", Normal::new(0.0, 1.0));
+    observe!("y", BernoulliGlm::new(x, &beta, intercept), y);
+}
+
+/// W4 written row by row, as a first model usually is.
+#[model]
+fn logreg_rows(x: &DMatrix<f64>, y: &[bool]) {
+    let beta = sample!("beta", Normal::new(0.0, 1.0).iid(x.ncols()));
+    let intercept = sample!("intercept", Normal::new(0.0, 1.0));
+    let logits =
+        (0..x.nrows()).map(|i| (0..x.ncols()).fold(intercept, |acc, j| acc + beta[j] * x[(i, j)]));
+    observe!("y", Batch::new(logits.map(Bernoulli::logits)), y);
+}
+
+/// Time `f` by the peers' policy; returns (median seconds, all repetitions, last output).
+fn timed<T>(mut f: impl FnMut() -> T) -> (f64, Vec<f64>, T) {
+    let start = Instant::now();
+    let mut out = f();
+    let first = start.elapsed().as_secs_f64();
+    let mut all = vec![first];
+    if first < 2.0 {
+        for _ in 0..4 {
+            let start = Instant::now();
+            out = f();
+            all.push(start.elapsed().as_secs_f64());
+        }
+    }
+    let mut sorted = all.clone();
+    sorted.sort_by(f64::total_cmp);
+    (sorted[sorted.len() / 2], all, out)
+}
+
+fn emit(
+    workload: &str,
+    variant: &str,
+    unit: &str,
+    n_units: usize,
+    timing: (f64, Vec<f64>),
+    result: String,
+) {
+    let (wall, all) = timing;
+    let all: Vec<String> = all.iter().map(|t| format!("{t:.6}")).collect();
+    println!(
+        "{{\"framework\": \"smallx\", \"workload\": \"{workload}\", \"variant\": \"{variant}\", \"wall_s\": {wall:.6}, \"per_unit_us\": {:.4}, \"unit\": \"{unit}\", \"n_units\": {n_units}, \"wall_s_all\": [{}], \"dtype\": \"float64\", \"result\": {result}}}",
+        wall * 1e6 / n_units as f64,
+        all.join(", ")
+    );
+}
+
+fn mean_last(xs: &[f64], k: usize) -> f64 {
+    let tail = &xs[xs.len().saturating_sub(k)..];
+    tail.iter().sum::<f64>() / tail.len() as f64
+}
+
+fn w1() {
+    let model = condition(scale, data! { "measurement" => MEASUREMENT });
+    let fit = |steps: usize| {
+        let mut svi = Svi::new(
+            model.clone(),
+            scale_guide,
+            Adam::new(0.01),
+            TraceElbo::new(),
+        )
+        .seed(0)
+        .progress(false);
+        let losses = svi.run(steps, &(GUESS,)).expect("W1 runs");
+        (svi.into_parts().1, losses)
+    };
+    fit(10);
+    let (wall, all, (params, losses)) = timed(|| fit(2000));
+    let result = format!(
+        "{{\"a\": {:.4}, \"b\": {:.4}, \"final_loss\": {:.4}, \"loss_last100_mean\": {:.4}, \"analytic_mean\": 9.14, \"analytic_sd\": 0.6}}",
+        params.real("a").unwrap_or(f64::NAN),
+        params.real("b").unwrap_or(f64::NAN),
+        losses[losses.len() - 1],
+        mean_last(&losses, 100)
+    );
+    emit(
+        "scale_svi",
+        "Svi::run, TraceElbo, guide Normal(a, b) with b positive",
+        "svi_step",
+        2000,
+        (wall, all),
+        result,
+    );
+}
+
+fn w2() {
+    let model = condition(scale, data! { "measurement" => MEASUREMENT });
+    let run = |n: usize| {
+        Importance::new(model.clone())
+            .num_samples(n)
+            .seed(0)
+            .progress(false)
+            .run_parallel(&(GUESS,))
+            .expect("W2 runs")
+    };
+    run(100);
+    let (wall, all, r) = timed(|| run(100_000));
+    let m = r.marginal("weight").expect("weight is a site");
+    let result = format!(
+        "{{\"mean\": {:.4}, \"sd\": {:.4}, \"log_normalizer\": {:.4}, \"ess\": {:.0}, \"analytic_log_evidence\": -1.46208}}",
+        m.mean(),
+        m.sd(),
+        r.log_normalizer(),
+        r.ess()
+    );
+    emit(
+        "scale_importance",
+        "Importance::run_parallel (both cores), prior proposal",
+        "sample",
+        100_000,
+        (wall, all),
+        result,
+    );
+}
+
+fn load(name: &str, keys: &[&str]) -> Data {
+    let path = format!("{}/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    Data::from_json_keys(&std::fs::read_to_string(&path).expect("data file"), keys)
+        .expect("data parses")
+}
+
+fn reals(d: &Data, key: &str) -> Vec<f64> {
+    d.get(key)
+        .and_then(|v| v.real_values())
+        .expect("a real vector")
+}
+
+fn w3() {
+    let data = load("best.json", &["group1", "group2"]);
+    let (g1, g2) = (reals(&data, "group1"), reals(&data, "group2"));
+    let args = (&g1[..], &g2[..]);
+    let run = |warmup: usize, draws: usize| {
+        Metropolis::new(best)
+            .warmup(warmup)
+            .samples(draws)
+            .seed(0)
+            .progress(false)
+            .run(&args)
+            .expect("W3 runs")
+    };
+    run(10, 10);
+    let (wall, all, samples) = timed(|| run(5000, 20_000));
+    let mut parts = Vec::new();
+    let mut min_ess = f64::INFINITY;
+    for site in ["mu", "sigma"] {
+        let draws = samples.site(site).expect("site");
+        let means = draws.mean();
+        let ess: Vec<f64> = (0..2).map(|j| ess_bulk(&draws.element(j))).collect();
+        min_ess = ess.iter().copied().fold(min_ess, f64::min);
+        parts.push(format!(
+            "\"{site}\": [{:.4}, {:.4}], \"ess_{site}\": [{:.0}, {:.0}]",
+            means[0], means[1], ess[0], ess[1]
+        ));
+    }
+    let result = format!(
+        "{{{}, \"min_ess\": {min_ess:.0}, \"min_ess_per_s\": {:.0}, \"accept\": {:.3}}}",
+        parts.join(", "),
+        min_ess / wall,
+        samples.stats()[0].accept_rate
+    );
+    emit(
+        "best_mh",
+        "Metropolis (adaptive covariance random walk), 1 chain",
+        "mcmc_iteration(warmup+draw)",
+        25_000,
+        (wall, all),
+        result,
+    );
+}
+
+fn w4() {
+    let data = load("logreg.json", &["X", "y", "true_beta"]);
+    let x = match data.get("X") {
+        Some(Value::Matrix(m)) => m.map(|r| r.0),
+        _ => panic!("X is a matrix"),
+    };
+    let y: Vec<bool> = match data.get("y") {
+        Some(Value::IntVec(v)) => v.iter().map(|&i| i == 1).collect(),
+        _ => panic!("y is a 0/1 vector"),
+    };
+    let true_beta = reals(&data, "true_beta");
+    let design = Design::new(x.clone());
+    let fused_args = (&design, &y[..]);
+    let fit_fused = |steps: usize| {
+        let mut svi = Svi::new(
+            logreg,
+            AutoNormal::new(logreg),
+            Adam::new(0.01),
+            TraceElbo::new(),
+        )
+        .seed(0)
+        .progress(false);
+        let losses = svi.run(steps, &fused_args).expect("W4 runs");
+        let (guide, params) = svi.into_parts();
+        (guide.median(&params).expect("fitted"), losses)
+    };
+    let rows_args = (&x, &y[..]);
+    let fit_rows = |steps: usize| {
+        let mut svi = Svi::new(
+            logreg_rows,
+            AutoNormal::new(logreg_rows),
+            Adam::new(0.01),
+            TraceElbo::new(),
+        )
+        .seed(0)
+        .progress(false);
+        let losses = svi.run(steps, &rows_args).expect("W4 runs");
+        let (guide, params) = svi.into_parts();
+        (guide.median(&params).expect("fitted"), losses)
+    };
+    let report = |variant: &str, timing: (f64, Vec<f64>), (median, losses): (Data, Vec<f64>)| {
+        let beta = median
+            .get("beta")
+            .and_then(|v| v.real_values())
+            .expect("beta");
+        let max_err = beta
+            .iter()
+            .zip(&true_beta)
+            .map(|(b, t)| (b - t).abs())
+            .fold(0.0, f64::max);
+        let result = format!(
+            "{{\"final_loss\": {:.1}, \"loss_last100_mean\": {:.1}, \"max_abs_err_beta\": {max_err:.4}, \"b0\": {:.4}}}",
+            losses[losses.len() - 1],
+            mean_last(&losses, 100),
+            median
+                .get("intercept")
+                .and_then(|v| v.as_f64())
+                .unwrap_or(f64::NAN)
+        );
+        emit("logreg_svi", variant, "svi_step", 2000, timing, result);
+    };
+    fit_fused(2);
+    let (wall, all, out) = timed(|| fit_fused(2000));
+    report(
+        "Svi::run, TraceElbo, AutoNormal; likelihood as one BernoulliGlm site",
+        (wall, all),
+        out,
+    );
+    if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
+        let (wall, all, out) = timed(|| fit_rows(2000));
+        report(
+            "Svi::run, TraceElbo, AutoNormal; likelihood row by row (Batch of Bernoulli)",
+            (wall, all),
+            out,
+        );
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |w: &str| args.is_empty() || args.iter().any(|a| a == w);
+    for (name, run) in [("w1", w1 as fn()), ("w2", w2), ("w3", w3), ("w4", w4)] {
+        if wanted(name) {
+            run();
+        }
+    }
+}
