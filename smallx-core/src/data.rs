@@ -110,6 +110,11 @@ impl Data {
         Self::from_json_fields(text, Some(keys))
     }
 
+    /// Read the named fields of a JSON file; see [`from_json_keys`](Data::from_json_keys).
+    pub fn from_json_file_keys(path: impl AsRef<Path>, keys: &[&str]) -> Result<Self> {
+        Self::from_json_keys(&read(path.as_ref())?, keys)
+    }
+
     /// Read a JSON file; see [`from_json`](Data::from_json).
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self> {
         Self::from_json(&read(path.as_ref())?)

@@ -239,3 +239,27 @@ pub fn constrained_values(space: &LatentSpace, u: &[f64]) -> Result<Vec<DVector<
         .map(|v| DVector::from_vec(v.real_values().unwrap_or_default()))
         .collect())
 }
+
+/// `log p(constrain(u))` (+ `ln |det J|` when `jacobian`) and its gradient with respect to `u`,
+/// written into `grad`, by forward-mode dual numbers (see [`crate::grad`]).
+pub fn log_density_and_gradient<M: Model>(
+    model: &M,
+    args: &M::Args<'_>,
+    space: &LatentSpace,
+    u: &[f64],
+    jacobian: bool,
+    grad: &mut [f64],
+) -> Result<f64> {
+    let mut objective = crate::map::NegativeLogDensity {
+        model,
+        args,
+        space,
+        u,
+        discrete: &[],
+        jacobian,
+        seed: 0,
+    };
+    let value = crate::grad::value_and_gradient(&mut objective, grad)?;
+    grad.iter_mut().for_each(|g| *g = -*g);
+    Ok(-value)
+}

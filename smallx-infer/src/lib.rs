@@ -4,7 +4,9 @@
 
 #![warn(missing_docs)]
 
+pub mod arviz;
 pub mod autoguide;
+pub mod callbacks;
 pub mod diagnostics;
 pub mod elbo;
 pub mod grad;
@@ -21,6 +23,9 @@ pub mod seeds;
 pub mod svi;
 
 pub use autoguide::{AutoDelta, AutoMultivariateNormal, AutoNormal, InitLoc};
+pub use callbacks::{
+    Callback, CheckParametersConvergence, Control, Diff, LossPlateau, RunReport, StepInfo, Tracker,
+};
 pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
 pub use latent::{LatentSite, LatentSpace};

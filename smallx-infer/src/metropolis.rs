@@ -152,6 +152,7 @@ impl<M: Model + Sync> Metropolis<M> {
             let stats = samples.stats_mut(c);
             stats.accept_rate = chain.accept_rate;
             stats.log_joint = chain.log_joint;
+            stats.accepted = chain.accepted;
         }
         Ok(samples)
     }
@@ -245,12 +246,14 @@ impl<M: Model + Sync> Metropolis<M> {
             names,
             draws: Vec::with_capacity(self.samples),
             log_joint: Vec::with_capacity(self.samples),
+            accepted: Vec::with_capacity(self.samples),
             accept_rate: 0.0,
         };
         let mut accepted = 0usize;
         let mut proposal = vec![0.0; d];
         let mut z = vec![0.0; d];
         for t in 0..total {
+            let mut moved = false;
             if d > 0 {
                 for zi in z.iter_mut() {
                     *zi = StandardNormal.sample(&mut rng);
@@ -267,6 +270,7 @@ impl<M: Model + Sync> Metropolis<M> {
                 };
                 let uniform: f64 = Open01.sample(&mut rng);
                 if uniform < alpha {
+                    moved = true;
                     u.copy_from_slice(&proposal);
                     lp = lp_new;
                     if t >= self.warmup {
@@ -309,6 +313,7 @@ impl<M: Model + Sync> Metropolis<M> {
                 draw.extend(discrete.iter().cloned());
                 out.draws.push(draw);
                 out.log_joint.push(lp - log_det.value());
+                out.accepted.push(moved);
             }
             progress.tick(|| {
                 format!(
@@ -331,6 +336,7 @@ struct Chain {
     names: Vec<String>,
     draws: Vec<Vec<Value<f64>>>,
     log_joint: Vec<f64>,
+    accepted: Vec<bool>,
     accept_rate: f64,
 }
 

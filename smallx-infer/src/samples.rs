@@ -76,6 +76,8 @@ pub struct ChainStats {
     pub accept_rate: f64,
     /// `log p(x, z)` at each kept draw.
     pub log_joint: Vec<f64>,
+    /// Whether the proposal of each kept iteration was accepted (samplers that have one).
+    pub accepted: Vec<bool>,
 }
 
 /// Posterior draws of every latent site, by chain, and per-chain statistics.
@@ -93,7 +95,8 @@ impl Samples {
             stats: vec![
                 ChainStats {
                     accept_rate: f64::NAN,
-                    log_joint: Vec::new()
+                    log_joint: Vec::new(),
+                    accepted: Vec::new(),
                 };
                 chains
             ],

@@ -1,5 +1,6 @@
 //! Stochastic variational inference.
 
+use crate::callbacks::{Callback, Control, RunReport, StepInfo};
 use crate::elbo::{
     Elbo, check_model_guide, first_non_finite, non_finite_error, particle_elbo, run_model_and_guide,
 };
@@ -270,6 +271,40 @@ where
             None => mean_elbo,
         });
         Ok(loss)
+    }
+
+    /// Run at most `steps` steps, calling each callback after every step; a callback may stop
+    /// the run early (the report says at which step and why).
+    pub fn run_with_callbacks(
+        &mut self,
+        steps: usize,
+        args: &M::Args<'_>,
+        callbacks: &mut [&mut dyn Callback],
+    ) -> Result<RunReport> {
+        let progress = Progress::new(steps, "SVI", self.progress);
+        let mut losses = Vec::with_capacity(steps);
+        let mut stopped = None;
+        for step in 0..steps {
+            let loss = self.step(args)?;
+            losses.push(loss);
+            progress.tick(|| format!("loss {loss:.4}"));
+            let info = StepInfo {
+                step,
+                loss,
+                losses: &losses,
+                params: &self.store,
+            };
+            for callback in callbacks.iter_mut() {
+                if let Control::Stop(reason) = callback.after_step(&info) {
+                    stopped = Some((step + 1, reason));
+                }
+            }
+            if stopped.is_some() {
+                break;
+            }
+        }
+        progress.finish();
+        Ok(RunReport { losses, stopped })
     }
 
     /// Run `steps` steps and return the losses.

@@ -131,6 +131,11 @@ where
             .map(|i| self.base.log_prob(&D::Value::batch_get(x, i)))
             .sum()
     }
+    fn log_prob_pointwise(&self, x: &Self::Value) -> Vec<Real<S>> {
+        (0..D::Value::batch_len(x))
+            .map(|i| self.base.log_prob(&D::Value::batch_get(x, i)))
+            .collect()
+    }
     fn support(&self) -> Constraint {
         self.base.support()
     }
@@ -220,6 +225,13 @@ where
             .enumerate()
             .map(|(i, d)| d.log_prob(&D::Value::batch_get(x, i)))
             .sum()
+    }
+    fn log_prob_pointwise(&self, x: &Self::Value) -> Vec<Real<S>> {
+        self.parts
+            .iter()
+            .enumerate()
+            .map(|(i, d)| d.log_prob(&D::Value::batch_get(x, i)))
+            .collect()
     }
     fn support(&self) -> Constraint {
         self.parts.first().map_or(Constraint::Real, |d| d.support())

@@ -165,6 +165,19 @@ impl<S: Scalar> Distribution<S> for BernoulliGlm<S> {
         });
         Real::new(total) + self.eta.pullback(&r)
     }
+    fn log_prob_pointwise(&self, y: &Vec<bool>) -> Vec<Real<S>> {
+        let eta = self.eta.full();
+        eta.iter()
+            .zip(y)
+            .map(|(e, &yi)| {
+                if yi {
+                    e.log_sigmoid()
+                } else {
+                    (-*e).log_sigmoid()
+                }
+            })
+            .collect()
+    }
     fn support(&self) -> Constraint {
         Constraint::Boolean
     }
@@ -236,6 +249,16 @@ impl<S: Scalar> Distribution<S> for NormalGlm<S> {
             }
         }
         lp
+    }
+    fn log_prob_pointwise(&self, y: &DVector<Real<S>>) -> Vec<Real<S>> {
+        let eta = self.eta.full();
+        eta.iter()
+            .zip(y.iter())
+            .map(|(e, yi)| {
+                let z = (*yi - *e) / self.scale;
+                -0.5 * z * z - self.scale.ln() - 0.918_938_533_204_672_8
+            })
+            .collect()
     }
     fn support(&self) -> Constraint {
         Constraint::Real

@@ -70,6 +70,13 @@ pub trait Distribution<S: Scalar>: Clone + Send + Sync + 'static {
         false
     }
 
+    /// The log density of each conditionally independent part of `x`: one number for a
+    /// univariate or multivariate distribution, one per element for a vectorised site (what
+    /// WAIC and LOO need). Sums to [`log_prob`](Distribution::log_prob).
+    fn log_prob_pointwise(&self, x: &Self::Value) -> Vec<Real<S>> {
+        vec![self.log_prob(x)]
+    }
+
     /// The mean, if it exists (a real, or a vector of reals).
     fn mean(&self) -> Option<Value<S>>;
 
@@ -140,6 +147,8 @@ pub trait DynDistribution<S: Scalar>: Send + Sync {
     fn sample_value(&self, rng: &mut dyn Rng) -> Value<S>;
     /// The log density at a type-erased value; `None` when the value has the wrong type.
     fn log_prob_value(&self, x: &Value<S>) -> Option<Real<S>>;
+    /// See [`Distribution::log_prob_pointwise`]; `None` when the value has the wrong type.
+    fn log_prob_pointwise_value(&self, x: &Value<S>) -> Option<Vec<Real<S>>>;
     /// See [`Distribution::support`].
     fn support(&self) -> Constraint;
     /// See [`Distribution::value_kind`].
@@ -165,6 +174,9 @@ impl<S: Scalar, D: Distribution<S>> DynDistribution<S> for D {
     }
     fn log_prob_value(&self, x: &Value<S>) -> Option<Real<S>> {
         D::Value::view(x).map(|v| self.log_prob(&v))
+    }
+    fn log_prob_pointwise_value(&self, x: &Value<S>) -> Option<Vec<Real<S>>> {
+        D::Value::view(x).map(|v| self.log_prob_pointwise(&v))
     }
     fn support(&self) -> Constraint {
         Distribution::support(self)

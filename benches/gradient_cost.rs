@@ -1,0 +1,122 @@
+//! What forward-mode gradients cost.
+//!
+//! 1. For models with d = 1, 4, 16, 64, 256 continuous latent dimensions: the time of the
+//!    log-joint and its full gradient divided by the time of the log-joint alone, beside forward
+//!    mode's bound of about 1 + d.
+//! 2. The time per SVI step of W4 (logistic regression, 20 predictors, AutoNormal) as the number
+//!    of observations grows from 1 000 to 100 000, with the likelihood as one `BernoulliGlm`.
+//!
+//! `cargo bench --bench gradient_cost`; prints two markdown tables.
+
+use rand_distr::{Distribution as _, StandardNormal};
+use smallx::infer::latent::{
+    LatentSpace, lift_coordinates, log_density_and_gradient, log_density_unconstrained,
+};
+use smallx::infer::{Adam, AutoNormal, Svi, TraceElbo};
+use smallx::prelude::*;
+use std::time::Instant;
+
+/// A hierarchical normal model with `d` latent means: mu ~ N(0, 1), z_k ~ N(mu, 1), y_k ~ N(z_k, 0.5).
+#[model]
+fn hierarchical(y: &[f64]) {
+    let d = y.len();
+    let z = sample!("z", Normal::new(0.0, 1.0).iid(d));
+    observe!("y", Batch::new(z.iter().map(|&zk| Normal::new(zk, 0.5))), y);
+}
+
+#[model]
+fn logreg(x: &Design, y: &[bool]) {
+    let beta = sample!("beta", Normal::new(0.0, 1.0).iid(x.ncols()));
+    let intercept = sample!("intercept", Normal::new(0.0, 1.0));
+    observe!("y", BernoulliGlm::new(x, &beta, intercept), y);
+}
+
+/// Median seconds per call of `f` over `reps` batches of `calls`.
+fn per_call(calls: usize, reps: usize, mut f: impl FnMut()) -> f64 {
+    let mut times: Vec<f64> = (0..reps)
+        .map(|_| {
+            let start = Instant::now();
+            for _ in 0..calls {
+                f();
+            }
+            start.elapsed().as_secs_f64() / calls as f64
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    times[reps / 2]
+}
+
+fn gradient_cost() {
+    println!(
+        "| latent dimensions d | log-joint µs | log-joint + gradient µs | ratio | bound 1 + d | ratio / (1 + d) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|");
+    for d in [1usize, 4, 16, 64, 256] {
+        let y: Vec<f64> = (0..d).map(|k| (k as f64 * 0.7).sin()).collect();
+        let args = (&y[..],);
+        let mut rng = SmallRng::seed_from_u64(0);
+        let (space, _) = LatentSpace::discover(&hierarchical, &args, &mut rng).expect("model runs");
+        let u: Vec<f64> = (0..d).map(|k| (k as f64 * 0.3).cos()).collect();
+        let lifted = lift_coordinates::<f64>(&u, None);
+        let calls = (20_000 / d).max(20);
+        let plain = per_call(calls, 7, || {
+            log_density_unconstrained(&hierarchical, &args, &space, &lifted, &[], true, &mut rng)
+                .expect("density");
+        });
+        let mut grad = vec![0.0; d];
+        let with_grad = per_call((calls / 8).max(5), 7, || {
+            log_density_and_gradient(&hierarchical, &args, &space, &u, true, &mut grad)
+                .expect("gradient");
+        });
+        let ratio = with_grad / plain;
+        println!(
+            "| {d} | {:.3} | {:.3} | {ratio:.1} | {} | {:.2} |",
+            plain * 1e6,
+            with_grad * 1e6,
+            1 + d,
+            ratio / (1 + d) as f64
+        );
+    }
+}
+
+fn n_scaling() {
+    println!();
+    println!("| observations N | µs per SVI step | µs per step per 1000 observations |");
+    println!("|---:|---:|---:|");
+    let mut rng = SmallRng::seed_from_u64(1);
+    let beta: Vec<f64> = (0..20).map(|_| StandardNormal.sample(&mut rng)).collect();
+    for n in [1_000usize, 3_000, 10_000, 30_000, 100_000] {
+        let x = DMatrix::<f64>::from_fn(n, 20, |_, _| StandardNormal.sample(&mut rng));
+        let y: Vec<bool> = (0..n)
+            .map(|i| {
+                let eta: f64 = (0..20).map(|j| x[(i, j)] * beta[j]).sum();
+                let u: f64 = rand_distr::Open01.sample(&mut rng);
+                u < 1.0 / (1.0 + (-eta).exp())
+            })
+            .collect();
+        let design = Design::new(x);
+        let args = (&design, &y[..]);
+        let mut svi = Svi::new(
+            logreg,
+            AutoNormal::new(logreg),
+            Adam::new(0.01),
+            TraceElbo::new(),
+        )
+        .progress(false);
+        svi.run(5, &args).expect("W4 runs");
+        let steps = (200_000 / n).clamp(20, 200);
+        let t = per_call(1, 5, || {
+            svi.run(steps, &args).expect("W4 runs");
+        }) / steps as f64;
+        println!(
+            "| {n} | {:.1} | {:.2} |",
+            t * 1e6,
+            t * 1e6 / (n as f64 / 1000.0)
+        );
+    }
+}
+
+fn main() {
+    gradient_cost();
+    n_scaling();
+}

@@ -1,0 +1,231 @@
+//! Export to ArviZ: an InferenceData JSON file that `arviz.from_json` loads, and a plain CSV
+//! of draws.
+//!
+//! ```text
+//! python -c "import arviz as az; print(az.summary(az.from_json('best.json')))"
+//! ```
+
+use crate::samples::Samples;
+use rand::SeedableRng;
+use rand::rngs::SmallRng;
+use serde_json::{Map, Value as Json, json};
+use smallx_core::{Data, Error, Model, Result, SiteKind, Value, substitute};
+use std::path::Path;
+
+/// The per-observation log-likelihood of every observed site at every draw: one vector-valued
+/// site per observed site (element `k` is the log density of observation `k`), as WAIC and LOO
+/// need. `model` is the conditioned model; the draws' latent values are substituted.
+pub fn pointwise_log_likelihood<M: Model>(
+    model: &M,
+    args: &M::Args<'_>,
+    draws: &Samples,
+) -> Result<Samples> {
+    let mut out = Samples::new(draws.num_chains());
+    let mut rng = SmallRng::seed_from_u64(0);
+    for c in 0..draws.num_chains() {
+        for i in 0..draws.num_draws() {
+            let trace =
+                smallx_core::get_trace(&substitute(model, draws.draw(c, i)), args, &mut rng)?;
+            let mut values = Vec::new();
+            for site in trace.observed_sites() {
+                let dist = site
+                    .dist
+                    .as_ref()
+                    .ok_or_else(|| Error::MissingSite(site.name.clone()))?;
+                let pointwise = dist.log_prob_pointwise_value(&site.value).ok_or_else(|| {
+                    Error::WrongValue {
+                        site: site.name.clone(),
+                        dist: dist.name().to_string(),
+                        expected: dist.value_kind(),
+                        got: site.value.kind(),
+                    }
+                })?;
+                values.push((
+                    site.name.clone(),
+                    Value::from(
+                        pointwise
+                            .iter()
+                            .map(|x| x.value() * site.scale)
+                            .collect::<Vec<f64>>(),
+                    ),
+                ));
+            }
+            let named: Vec<(&str, &Value<f64>)> =
+                values.iter().map(|(n, v)| (n.as_str(), v)).collect();
+            out.push(c, &named)?;
+        }
+    }
+    Ok(out)
+}
+
+/// The observed values of a conditioned model's run, for the `observed_data` group.
+pub fn observed_data<M: Model>(model: &M, args: &M::Args<'_>) -> Result<Data> {
+    let trace = smallx_core::get_trace(model, args, &mut SmallRng::seed_from_u64(0))?;
+    let mut data = Data::new();
+    for site in trace
+        .iter()
+        .filter(|s| s.kind == SiteKind::Sample && s.is_observed)
+    {
+        data.insert(site.name.as_str(), site.value.clone());
+    }
+    Ok(data)
+}
+
+fn draws_array(samples: &Samples) -> Map<String, Json> {
+    let mut group = Map::new();
+    for site in samples.sites() {
+        let chains: Vec<Json> = (0..samples.num_chains())
+            .map(|c| {
+                Json::Array(
+                    (0..samples.num_draws())
+                        .map(|i| {
+                            let x = site.draw(c, i);
+                            match site.kind {
+                                smallx_core::ValueKind::Real
+                                | smallx_core::ValueKind::Int
+                                | smallx_core::ValueKind::Bool => json!(x[0]),
+                                smallx_core::ValueKind::Matrix(r, cols) => Json::Array(
+                                    (0..r)
+                                        .map(|row| {
+                                            Json::Array(
+                                                (0..cols)
+                                                    .map(|col| json!(x[col * r + row]))
+                                                    .collect(),
+                                            )
+                                        })
+                                        .collect(),
+                                ),
+                                _ => json!(x),
+                            }
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        group.insert(site.name.clone(), Json::Array(chains));
+    }
+    group
+}
+
+fn value_json(v: &Value<f64>) -> Json {
+    match v {
+        Value::Real(x) => json!(x.0),
+        Value::Int(i) => json!(i),
+        Value::Bool(b) => json!(u8::from(*b)),
+        Value::IntVec(xs) => json!(xs),
+        Value::BoolVec(xs) => json!(xs.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()),
+        other => json!(other.real_values().unwrap_or_default()),
+    }
+}
+
+/// An ArviZ InferenceData document.
+pub struct InferenceData<'a> {
+    posterior: &'a Samples,
+    log_likelihood: Option<Samples>,
+    observed: Option<Data>,
+}
+
+impl<'a> InferenceData<'a> {
+    /// The posterior draws (and their per-chain statistics as `sample_stats`).
+    pub fn new(posterior: &'a Samples) -> Self {
+        InferenceData {
+            posterior,
+            log_likelihood: None,
+            observed: None,
+        }
+    }
+
+    /// Add the `observed_data` and per-observation `log_likelihood` groups of `model` (the
+    /// conditioned model) at the posterior draws.
+    pub fn with_model<M: Model>(mut self, model: &M, args: &M::Args<'_>) -> Result<Self> {
+        self.log_likelihood = Some(pointwise_log_likelihood(model, args, self.posterior)?);
+        self.observed = Some(observed_data(model, args)?);
+        Ok(self)
+    }
+
+    /// The document as JSON in the layout of `InferenceData.to_json` (groups as keys, arrays
+    /// with leading chain and draw dimensions).
+    pub fn to_json(&self) -> Json {
+        let mut doc = Map::new();
+        doc.insert(
+            "posterior".into(),
+            Json::Object(draws_array(self.posterior)),
+        );
+        let stats = self.posterior.stats();
+        let mut sample_stats = Map::new();
+        sample_stats.insert(
+            "lp".into(),
+            json!(stats.iter().map(|s| &s.log_joint).collect::<Vec<_>>()),
+        );
+        if stats
+            .iter()
+            .all(|s| s.accepted.len() == s.log_joint.len() && !s.accepted.is_empty())
+        {
+            sample_stats.insert(
+                "accepted".into(),
+                json!(stats.iter().map(|s| &s.accepted).collect::<Vec<_>>()),
+            );
+            sample_stats.insert(
+                "diverging".into(),
+                json!(
+                    stats
+                        .iter()
+                        .map(|s| vec![false; s.accepted.len()])
+                        .collect::<Vec<_>>()
+                ),
+            );
+        }
+        doc.insert("sample_stats".into(), Json::Object(sample_stats));
+        if let Some(ll) = &self.log_likelihood {
+            doc.insert("log_likelihood".into(), Json::Object(draws_array(ll)));
+        }
+        if let Some(obs) = &self.observed {
+            doc.insert(
+                "observed_data".into(),
+                Json::Object(
+                    obs.iter()
+                        .map(|(n, v)| (n.to_string(), value_json(v)))
+                        .collect(),
+                ),
+            );
+        }
+        doc.insert("attrs".into(), json!({ "inference_library": "smallx", "inference_library_version": env!("CARGO_PKG_VERSION") }));
+        Json::Object(doc)
+    }
+
+    /// Write the JSON document to `path`.
+    pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
+        write(path.as_ref(), &self.to_json().to_string())
+    }
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text)
+        .map_err(|e| Error::Data(format!("cannot write {}: {e}", path.display())))
+}
+
+/// The draws as CSV: a header `chain,draw,mu[0],mu[1],sigma,...`, then one row per draw.
+pub fn to_csv(samples: &Samples) -> String {
+    let mut header = vec!["chain".to_string(), "draw".to_string()];
+    for site in samples.sites() {
+        header.extend((0..site.dim).map(|j| site.element_name(j)));
+    }
+    let mut out = header.join(",");
+    out.push('\n');
+    for c in 0..samples.num_chains() {
+        for i in 0..samples.num_draws() {
+            let mut row = vec![c.to_string(), i.to_string()];
+            for site in samples.sites() {
+                row.extend(site.draw(c, i).iter().map(|x| x.to_string()));
+            }
+            out.push_str(&row.join(","));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Write [`to_csv`] to `path`.
+pub fn write_csv(samples: &Samples, path: impl AsRef<Path>) -> Result<()> {
+    write(path.as_ref(), &to_csv(samples))
+}
