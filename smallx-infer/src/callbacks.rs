@@ -91,7 +91,7 @@ impl CheckParametersConvergence {
 
 impl Callback for CheckParametersConvergence {
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control {
-        if (info.step + 1) % self.every != 0 {
+        if !(info.step + 1).is_multiple_of(self.every) {
             return Control::Continue;
         }
         let current = info.params.unconstrained_vec();
@@ -148,7 +148,7 @@ impl LossPlateau {
 impl Callback for LossPlateau {
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control {
         let n = info.losses.len();
-        if n < 2 * self.window || (info.step + 1) % self.window != 0 {
+        if n < 2 * self.window || !(info.step + 1).is_multiple_of(self.window) {
             return Control::Continue;
         }
         let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
@@ -169,9 +169,12 @@ impl Callback for LossPlateau {
     }
 }
 
+/// A function of a step that a [`Tracker`] records.
+type TrackFn = Box<dyn FnMut(&StepInfo<'_>) -> f64>;
+
 /// Record named quantities at every step (PyMC's `Tracker`).
 pub struct Tracker {
-    trackers: Vec<(String, Box<dyn FnMut(&StepInfo<'_>) -> f64>)>,
+    trackers: Vec<(String, TrackFn)>,
     values: Vec<Vec<f64>>,
 }
 
