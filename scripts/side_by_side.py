@@ -44,7 +44,7 @@ def main():
             continue
         base = mine[0]["per_unit_us"]
         for r in mine + [p for p in peers if p["workload"] == w]:
-            ratio = "" if r["framework"] == "smallx" else f"{r['per_unit_us'] / base:.1f}"
+            ratio = "" if r["framework"] == "smallx" else f"{r['per_unit_us'] / base:.3g}"
             variant = str(r.get("variant", ""))[:70]
             print(f"| {w} | {r['framework']} | {variant} | {r['per_unit_us']:.3f} | {ratio} | {key_result(r)} |")
 
