@@ -59,7 +59,7 @@ pub mod prelude {
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
         Dirichlet, Distribution, Exponential, Gamma, HalfCauchy, HalfNormal, IidExt, Laplace,
-        LogNormal, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT, Uniform,
+        LogNormal, Mixture, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT, Uniform,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::SeedableRng;

@@ -395,3 +395,26 @@ fn invalid_parameters_are_errors_not_nan() {
     let upper = DMatrix::from_row_slice(2, 2, &[1.0, 0.5, 0.0, 1.0]).map(Real);
     assert!(MultivariateNormal::new(DVector::from_element(2, Real(0.0)), upper).is_err());
 }
+
+#[test]
+fn mixture() {
+    let w = [0.2, 0.8];
+    let d = Mixture::new(&w, [Normal::new(-0.3, 0.1), Normal::new(0.5, 0.1)]).unwrap();
+    let (a, b) = (
+        statrs::distribution::Normal::new(-0.3, 0.1).unwrap(),
+        statrs::distribution::Normal::new(0.5, 0.1).unwrap(),
+    );
+    check_log_prob(&d, &[-0.5, -0.3, 0.1, 0.5, 0.9], |x| {
+        (0.2 * a.pdf(x) + 0.8 * b.pdf(x)).ln()
+    });
+    let (mean, var) = moments_of(&d);
+    assert!((mean - (0.2 * -0.3 + 0.8 * 0.5)).abs() < 1e-12);
+    check_moments("Mixture", &draws(&d, 21, |x| x.value()), mean, var);
+    assert!(
+        Mixture::new(
+            &[0.5, 0.6],
+            [Normal::<f64>::new(0.0, 1.0), Normal::new(1.0, 1.0)]
+        )
+        .is_err()
+    );
+}

@@ -22,6 +22,7 @@ mod batch;
 mod continuous;
 mod discrete;
 mod glm;
+mod mixture;
 mod multivariate;
 
 pub use batch::{Batch, Element, Iid, IidExt};
@@ -31,6 +32,7 @@ pub use continuous::{
 };
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
+pub use mixture::Mixture;
 pub use multivariate::{Delta, Dirichlet, MultivariateNormal};
 
 use crate::constraint::Constraint;
