@@ -36,6 +36,7 @@
 //!   `sample!(name, dist, obs = value)` and `observe!(name, dist, value)` score observed data.
 //! * `param!(name, init)` and `param!(name, init, constraint)` declare a learnable parameter,
 //!   served from an explicit [`ParamStore`] when the runner has one.
+//! * `factor!(name, log_term)` adds an arbitrary term to the log-joint.
 //! * `plate!(name, size, |idx| { ... })` marks conditionally independent data;
 //!   `plate!(name, size, subsample = m, |idx| { ... })` uses `m` random indices per run and
 //!   scales log-densities inside by `size / m`.
@@ -55,15 +56,16 @@ pub use smallx_infer as infer;
 
 /// Everything a model file usually needs.
 pub mod prelude {
-    pub use crate::{model, observe, param, plate, sample};
+    pub use crate::{factor, model, observe, param, plate, sample};
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
-        Dirichlet, Distribution, Exponential, Gamma, HalfCauchy, HalfNormal, IidExt, Laplace,
-        LogNormal, Mixture, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT, Uniform,
+        Dirichlet, Distribution, Exponential, Factor, Gamma, HalfCauchy, HalfNormal, IidExt,
+        Laplace, LogNormal, Mixture, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT,
+        Uniform,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
-    pub use smallx_core::rand::SeedableRng;
     pub use smallx_core::rand::rngs::SmallRng;
+    pub use smallx_core::rand::{Rng, SeedableRng};
     pub use smallx_core::{
         Constraint, Data, Error, Model, ParamStore, Real, Result, Trace, Value, block, block_all,
         block_except, block_names, call, call_with, condition, data, get_trace,
@@ -118,3 +120,14 @@ macro_rules! plate {
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
+
+/// Add a log-density term to the model: `factor!("penalty", -0.5 * x * x)` (Pyro's
+/// `pyro.factor`). Only valid directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! factor {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "factor! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}

@@ -295,3 +295,20 @@ fn data_loads_from_json_and_csv() {
     assert_eq!(c.get("x"), Some(&Value::IntVec(vec![1, 2])));
     assert_eq!(c.get("y").unwrap().real_values(), Some(vec![0.5, 1.5]));
 }
+
+#[model]
+fn penalised(strength: f64) -> Real {
+    let x = sample!("x", Normal::new(0.0, 1.0));
+    factor!("penalty", -strength * x * x);
+    x
+}
+
+#[test]
+fn factor_adds_a_term_to_the_log_joint() {
+    let t = get_trace(&penalised, &(3.0,), &mut rng(1)).unwrap();
+    let x = t.real("x").unwrap();
+    let site = t.get("penalty").unwrap();
+    assert!(site.is_observed);
+    assert!((site.log_prob.value() + 3.0 * x * x).abs() < 1e-12);
+    assert!((t.log_likelihood().value() + 3.0 * x * x).abs() < 1e-12);
+}

@@ -162,3 +162,46 @@ fn the_elbo_gradient_vanishes_at_the_analytic_optimum() {
         "{off:?}"
     );
 }
+
+#[test]
+fn a_convergence_callback_stops_a_run_early_and_says_where() {
+    use smallx::infer::{CheckParametersConvergence, Diff, Tracker};
+    let mut svi = Svi::new(
+        conditioned(),
+        scale_guide,
+        Adam::new(0.05).lr_decay(0.995),
+        TraceElbo::new(),
+    )
+    .seed(5)
+    .progress(false);
+    let mut convergence = CheckParametersConvergence::new()
+        .every(50)
+        .tolerance(1e-3)
+        .diff(Diff::Absolute);
+    let mut tracker = Tracker::new().track("a", |info| info.params.real("a").unwrap_or(f64::NAN));
+    let report = svi
+        .run_with_callbacks(10_000, &(8.5,), &mut [&mut convergence, &mut tracker])
+        .unwrap();
+    let (step, reason) = report
+        .stopped
+        .expect("the run converges before 10 000 steps");
+    assert!(step < 10_000 && step % 50 == 0, "{step}");
+    assert!(
+        reason.starts_with(&format!("parameters converged at step {step}")),
+        "{reason}"
+    );
+    assert_eq!(report.losses.len(), step);
+    assert_eq!(tracker.get("a").unwrap().len(), step);
+    // A closure can stop the run too.
+    let mut stop_at_7 = |info: &smallx::infer::StepInfo<'_>| {
+        if info.step == 6 {
+            smallx::infer::Control::Stop("user stop".into())
+        } else {
+            smallx::infer::Control::Continue
+        }
+    };
+    let report = svi
+        .run_with_callbacks(100, &(8.5,), &mut [&mut stop_at_7])
+        .unwrap();
+    assert_eq!(report.stopped, Some((7, "user stop".to_string())));
+}

@@ -157,6 +157,13 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         })
     }
 
+    /// A `factor!` statement: add `log_factor` to the log-joint, as an observed site called
+    /// `name` (so handlers see it, and plates scale it).
+    pub fn factor(&mut self, name: &str, log_factor: impl Into<crate::Real<S>>) -> Result<()> {
+        self.observe(name, crate::dist::Factor::new(log_factor), 0.0)
+            .map(|_| ())
+    }
+
     /// A `param!` statement: a learnable parameter, initialised by `init` the first time.
     pub fn param<I: ParamInit<S>>(
         &mut self,

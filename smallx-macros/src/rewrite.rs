@@ -98,6 +98,16 @@ impl Rewriter {
                     ::smallx::Ctx::param(#cx, ::core::convert::AsRef::<str>::as_ref(&(#name)), || #init, #constraint)?
                 }
             }
+            Statement::Factor {
+                mut name,
+                mut log_factor,
+            } => {
+                self.visit_expr_mut(&mut name);
+                self.visit_expr_mut(&mut log_factor);
+                parse_quote_spanned! {span=>
+                    ::smallx::Ctx::factor(#cx, ::core::convert::AsRef::<str>::as_ref(&(#name)), #log_factor)?
+                }
+            }
             Statement::Plate {
                 mut name,
                 mut size,

@@ -12,6 +12,7 @@ pub enum Kind {
     Observe,
     Param,
     Plate,
+    Factor,
 }
 
 impl Kind {
@@ -21,6 +22,7 @@ impl Kind {
             "observe" => Some(Kind::Observe),
             "param" => Some(Kind::Param),
             "plate" => Some(Kind::Plate),
+            "factor" => Some(Kind::Factor),
             _ => None,
         }
     }
@@ -31,6 +33,7 @@ impl Kind {
             Kind::Observe => "observe!",
             Kind::Param => "param!",
             Kind::Plate => "plate!",
+            Kind::Factor => "factor!",
         }
     }
 
@@ -51,6 +54,9 @@ impl Kind {
             Kind::Plate => {
                 "plate! takes a name, a size, optionally `subsample = m`, and a closure over the \
                  indices: `plate!(\"data\", n, |idx| { ... })`"
+            }
+            Kind::Factor => {
+                "factor! takes a name and a log-density term: `factor!(\"penalty\", -0.5 * x * x)`"
             }
         }
     }
@@ -74,6 +80,10 @@ pub enum Statement {
         subsample: Option<Expr>,
         body: ExprClosure,
     },
+    Factor {
+        name: Expr,
+        log_factor: Expr,
+    },
 }
 
 impl Statement {
@@ -81,7 +91,8 @@ impl Statement {
         match self {
             Statement::Sample { name, .. }
             | Statement::Param { name, .. }
-            | Statement::Plate { name, .. } => name,
+            | Statement::Plate { name, .. }
+            | Statement::Factor { name, .. } => name,
         }
     }
 }
@@ -181,6 +192,15 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
                 name: positional[0].clone(),
                 init: positional[1].clone(),
                 constraint: positional.get(2).cloned(),
+            },
+            _ => return Err(arity_error("has too many arguments")),
+        },
+        Kind::Factor => match positional.len() {
+            0 => return Err(arity_error("needs a name")),
+            1 => return Err(arity_error("is missing the log-density term")),
+            2 => Statement::Factor {
+                name: positional[0].clone(),
+                log_factor: positional[1].clone(),
             },
             _ => return Err(arity_error("has too many arguments")),
         },

@@ -33,7 +33,7 @@ pub use continuous::{
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use mixture::Mixture;
-pub use multivariate::{Delta, Dirichlet, MultivariateNormal};
+pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 
 use crate::constraint::Constraint;
 use crate::error::DistError;

@@ -320,3 +320,46 @@ impl<S: Scalar> Distribution<S> for Delta<S> {
 }
 
 crate::impl_into_dist!(Delta);
+
+/// A site that contributes a given log-density term (Pyro's and NumPyro's `factor`): its value
+/// is always 0 and its `log_prob` is the factor, whatever the value.
+#[derive(Clone, Copy, Debug)]
+pub struct Factor<S: Scalar = f64> {
+    log_factor: Real<S>,
+}
+
+impl<S: Scalar> Factor<S> {
+    /// A term of `log_factor` in the log-joint.
+    pub fn new(log_factor: impl Into<Real<S>>) -> Self {
+        Factor {
+            log_factor: log_factor.into(),
+        }
+    }
+}
+
+impl<S: Scalar> Distribution<S> for Factor<S> {
+    type Value = Real<S>;
+    fn name(&self) -> &'static str {
+        "Factor"
+    }
+    fn sample(&self, _rng: &mut dyn Rng) -> Real<S> {
+        Real::new(0.0)
+    }
+    fn log_prob(&self, _x: &Real<S>) -> Real<S> {
+        self.log_factor
+    }
+    fn support(&self) -> Constraint {
+        Constraint::Real
+    }
+    fn value_kind(&self) -> ValueKind {
+        ValueKind::Real
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        None
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        None
+    }
+}
+
+crate::impl_into_dist!(Factor);

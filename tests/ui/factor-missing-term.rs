@@ -1,0 +1,8 @@
+use smallx::prelude::*;
+
+#[model]
+fn m() {
+    factor!("penalty");
+}
+
+fn main() {}
