@@ -91,6 +91,18 @@ fn main() -> smallx::Result<()> {
         .with_model(&best, &args)?
         .write(out.join("best_inference_data.json"))?;
     write_csv(&samples, out.join("best_draws.csv"))?;
+    #[cfg(feature = "plot")]
+    {
+        use smallx::infer::plot::{forest_plot, posterior_plot, trace_plot};
+        trace_plot(&samples, "mu", out.join("trace_mu.png"))?;
+        trace_plot(&samples, "sigma", out.join("trace_sigma.png"))?;
+        posterior_plot(&samples, "mu", out.join("posterior_mu.png"))?;
+        forest_plot(&samples.summary(), out.join("forest.png"))?;
+        println!(
+            "wrote trace_mu.png, trace_sigma.png, posterior_mu.png and forest.png to {}",
+            out.display()
+        );
+    }
     println!(
         "\nwrote {}/best_inference_data.json (open with arviz.from_json) and best_draws.csv",
         out.display()

@@ -46,6 +46,13 @@ fn main() -> smallx::Result<()> {
         .diff(Diff::Absolute);
     let report = svi.run_with_callbacks(max_steps, &args, &mut [&mut convergence])?;
     let stopped_at = report.stopped.as_ref().map_or(max_steps, |(step, _)| *step);
+    #[cfg(feature = "plot")]
+    let plots = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/examples/gamma");
+    #[cfg(feature = "plot")]
+    {
+        std::fs::create_dir_all(&plots).map_err(|e| smallx::Error::Data(e.to_string()))?;
+        smallx::infer::plot::loss_curve(&report.losses, plots.join("loss.png"))?;
+    }
     match &report.stopped {
         Some((step, reason)) => println!("ADVI stopped at step {step} of {max_steps}: {reason}"),
         None => println!("ADVI ran all {max_steps} steps"),
@@ -71,6 +78,17 @@ fn main() -> smallx::Result<()> {
         .seed(3)
         .run(&args)?;
     println!("\nMetropolis:\n{}", mcmc.summary());
+    #[cfg(feature = "plot")]
+    {
+        use smallx::infer::plot::{posterior_plot, trace_plot};
+        trace_plot(&mcmc, "alpha", plots.join("trace_alpha.png"))?;
+        trace_plot(&mcmc, "beta", plots.join("trace_beta.png"))?;
+        posterior_plot(&mcmc, "alpha", plots.join("posterior_alpha.png"))?;
+        println!(
+            "wrote loss.png, trace_alpha.png, trace_beta.png and posterior_alpha.png to {}",
+            plots.display()
+        );
+    }
     let summary = mcmc.summary();
     let (a_mh, b_mh) = (summary.row("alpha").unwrap(), summary.row("beta").unwrap());
     println!(

@@ -16,6 +16,8 @@ pub mod map;
 pub mod marginal;
 pub mod metropolis;
 pub mod optim;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod predictive;
 mod progress;
 pub mod samples;
