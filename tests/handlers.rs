@@ -209,7 +209,7 @@ fn params_live_in_an_explicit_store_and_are_stored_unconstrained() {
     assert_eq!(store.num_params(), 3);
     assert_eq!(store.len(), 1 + 1 + 2);
     assert_eq!(store.real("b"), Some(1.0));
-    assert!((store.get("b").unwrap().unconstrained()[0] - 0.0).abs() < 1e-15);
+    assert!((store.unconstrained_of("b").unwrap()[0] - 0.0).abs() < 1e-15);
     // A later run with another guess keeps the stored value (Pyro's setdefault semantics).
     let t = get_trace_with_params(&guide, &(0.0,), &mut rng(1), &mut store).unwrap();
     assert_eq!(t.real("a").unwrap(), 8.5);

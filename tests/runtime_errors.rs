@@ -234,3 +234,26 @@ fn handler_options_are_validated() {
     let msg = message(get_trace(&smallx::scale(latent, -2.0), &(0,), &mut rng()));
     assert_eq!(msg, "scale: the factor must be positive and finite, got -2");
 }
+
+#[model]
+fn many(n: usize, repeat: usize) {
+    for i in 0..n {
+        sample!(format!("z_{i}"), Normal::new(0.0, 1.0));
+    }
+    sample!(format!("z_{repeat}"), Normal::new(0.0, 1.0));
+}
+
+#[test]
+fn duplicates_are_found_in_long_traces_too() {
+    // Traces index their names once they pass 16 sites; both regimes find duplicates.
+    for (n, repeat) in [(5, 3), (16, 15), (17, 0), (40, 39)] {
+        let msg = message(get_trace(&many, &(n, repeat), &mut rng()));
+        assert!(
+            msg.contains(&format!("duplicate site name `z_{repeat}`")),
+            "{n}: {msg}"
+        );
+    }
+    let t = get_trace(&many, &(40, 40), &mut rng()).unwrap();
+    assert_eq!(t.len(), 41);
+    assert!(t.get("z_33").is_some() && t.get("z_41").is_none());
+}

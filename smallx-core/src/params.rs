@@ -13,14 +13,14 @@ use crate::value::{IntoValue, SiteValue, Value, ValueKind};
 use nalgebra::{DMatrix, DVector};
 use std::collections::HashMap;
 
-/// One parameter: its constraint, its shape, and its unconstrained coordinates.
+/// One parameter: its constraint, its shape, and where its unconstrained coordinates are.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ParamEntry {
     name: String,
     constraint: Constraint,
     kind: ValueKind,
     offset: usize,
-    unconstrained: Vec<f64>,
+    len: usize,
 }
 
 impl ParamEntry {
@@ -40,44 +40,58 @@ impl ParamEntry {
     pub fn offset(&self) -> usize {
         self.offset
     }
-    /// Its unconstrained coordinates.
-    pub fn unconstrained(&self) -> &[f64] {
-        &self.unconstrained
+    /// How many unconstrained coordinates it has.
+    pub fn len(&self) -> usize {
+        self.len
     }
-    /// Its constrained value.
-    pub fn value(&self) -> Value<f64> {
-        self.constrained::<f64>(|_, u| Real(u)).0
+    /// True for a parameter without coordinates.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
     }
-    /// The constrained value with scalar `S`, lifting each coordinate with `lift(index, u)`,
-    /// and `ln |det J|` of the transform.
-    fn constrained<S: Scalar>(&self, lift: impl Fn(usize, f64) -> Real<S>) -> (Value<S>, Real<S>) {
-        let u: Vec<Real<S>> = self
-            .unconstrained
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| lift(self.offset + i, x))
-            .collect();
+    /// The constrained value at unconstrained coordinates `u` (this entry's slice), lifting
+    /// coordinate `offset + i` with `lift`, and `ln |det J|` of the transform.
+    fn constrained<S: Scalar>(
+        &self,
+        u: &[f64],
+        lift: impl Fn(usize, f64) -> Real<S>,
+    ) -> (Value<S>, Real<S>) {
+        // Small parameters (the common case) are lifted on the stack.
+        let mut small = [Real::<S>::new(0.0); 8];
+        let heap: Vec<Real<S>>;
+        let lifted: &[Real<S>] = if u.len() <= small.len() {
+            for (i, &x) in u.iter().enumerate() {
+                small[i] = lift(self.offset + i, x);
+            }
+            &small[..u.len()]
+        } else {
+            heap = u
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| lift(self.offset + i, x))
+                .collect();
+            &heap
+        };
         // The shape and length were validated when the entry was created.
         self.constraint
-            .forward(&u, self.kind)
+            .forward(lifted, self.kind)
             .unwrap_or_else(|_| (Value::Real(Real::new(f64::NAN)), Real::new(f64::NAN)))
     }
 }
 
-/// Learnable parameters by name, stored unconstrained, in order of first use.
+/// Learnable parameters by name, stored unconstrained in one flat vector, in order of first use.
 ///
 /// ```
 /// use smallx_core::{Constraint, ParamStore, Value};
 /// let mut store = ParamStore::new();
 /// store.insert("b", Value::from(2.0), Constraint::Positive).unwrap();
-/// assert!((store.unconstrained_vec()[0] - 2.0f64.ln()).abs() < 1e-15);
+/// assert!((store.unconstrained()[0] - 2.0f64.ln()).abs() < 1e-15);
 /// assert_eq!(store.value("b"), Some(Value::from(2.0)));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParamStore {
     entries: Vec<ParamEntry>,
     index: HashMap<String, usize>,
-    len: usize,
+    values: Vec<f64>,
 }
 
 impl ParamStore {
@@ -116,10 +130,10 @@ impl ParamStore {
             name: name.to_string(),
             constraint,
             kind,
-            offset: self.len,
-            unconstrained,
+            offset: self.values.len(),
+            len: unconstrained.len(),
         };
-        self.len += entry.unconstrained.len();
+        self.values.extend(unconstrained);
         self.index.insert(name.to_string(), self.entries.len());
         self.entries.push(entry);
         Ok(&self.entries[self.entries.len() - 1])
@@ -130,9 +144,18 @@ impl ParamStore {
         self.index.get(name).map(|&i| &self.entries[i])
     }
 
+    /// The unconstrained coordinates of `name`.
+    pub fn unconstrained_of(&self, name: &str) -> Option<&[f64]> {
+        self.get(name)
+            .map(|e| &self.values[e.offset..e.offset + e.len])
+    }
+
     /// The constrained value of `name`.
     pub fn value(&self, name: &str) -> Option<Value<f64>> {
-        self.get(name).map(ParamEntry::value)
+        self.get(name).map(|e| {
+            e.constrained::<f64>(&self.values[e.offset..e.offset + e.len], |_, u| Real(u))
+                .0
+        })
     }
 
     /// The constrained value of a real parameter as `f64`.
@@ -152,7 +175,7 @@ impl ParamStore {
 
     /// The total number of unconstrained coordinates.
     pub fn len(&self) -> usize {
-        self.len
+        self.values.len()
     }
 
     /// True when the store holds nothing.
@@ -161,31 +184,34 @@ impl ParamStore {
     }
 
     /// All unconstrained coordinates, concatenated in order of first use.
+    pub fn unconstrained(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// All unconstrained coordinates, for an optimiser to update in place.
+    pub fn unconstrained_mut(&mut self) -> &mut [f64] {
+        &mut self.values
+    }
+
+    /// A copy of all unconstrained coordinates.
     pub fn unconstrained_vec(&self) -> Vec<f64> {
-        self.entries
-            .iter()
-            .flat_map(|e| e.unconstrained.iter().copied())
-            .collect()
+        self.values.clone()
     }
 
     /// Overwrite all unconstrained coordinates (the layout of
-    /// [`unconstrained_vec`](ParamStore::unconstrained_vec)).
+    /// [`unconstrained`](ParamStore::unconstrained)).
     pub fn set_unconstrained(&mut self, flat: &[f64]) -> Result<()> {
-        if flat.len() != self.len {
+        if flat.len() != self.values.len() {
             return Err(Error::Param {
                 site: "(all)".into(),
                 detail: format!(
                     "expected {} unconstrained coordinates, got {}",
-                    self.len,
+                    self.values.len(),
                     flat.len()
                 ),
             });
         }
-        for e in &mut self.entries {
-            let n = e.unconstrained.len();
-            e.unconstrained
-                .copy_from_slice(&flat[e.offset..e.offset + n]);
-        }
+        self.values.copy_from_slice(flat);
         Ok(())
     }
 }
@@ -253,14 +279,23 @@ impl<S: Scalar> Handler<S> for ParamHandler<'_> {
         let (SiteKind::Param, None, Some(spec)) = (site.kind, &site.value, site.param) else {
             return Ok(());
         };
-        let entry = match self.store.get(site.name) {
-            Some(e) if e.constraint == spec.constraint => e,
-            _ => self
-                .store
-                .insert(site.name, (spec.init)(), spec.constraint)?,
-        };
+        if self
+            .store
+            .get(site.name)
+            .is_none_or(|e| e.constraint != spec.constraint)
+        {
+            // A new parameter, or an error naming the conflict with the stored one.
+            self.store
+                .insert(site.name, (spec.init)(), spec.constraint)?;
+        }
+        let store = &*self.store;
+        let entry = store.get(site.name).ok_or_else(|| Error::Param {
+            site: site.name.to_string(),
+            detail: "missing from the store after insertion".into(),
+        })?;
         let first = self.first_direction;
-        let (value, _) = entry.constrained::<S>(|i, u| match first {
+        let u = &store.values[entry.offset..entry.offset + entry.len];
+        let (value, _) = entry.constrained::<S>(u, |i, u| match first {
             Some(k) if i >= k => Real::variable(u, i - k),
             _ => Real::new(u),
         });

@@ -62,9 +62,14 @@ impl<S: Scalar> TraceSite<S> {
 #[derive(Clone, Debug)]
 pub struct Trace<S: Scalar = f64, R = ()> {
     sites: Vec<TraceSite<S>>,
+    /// Name → position, built once the trace has more than [`INDEXED_FROM`] sites; shorter
+    /// traces are searched linearly, which is faster than hashing and allocates nothing.
     index: HashMap<String, usize>,
     ret: R,
 }
+
+/// The number of sites from which a trace keeps a hash index of names.
+const INDEXED_FROM: usize = 16;
 
 impl<S: Scalar> Default for Trace<S> {
     fn default() -> Self {
@@ -86,12 +91,30 @@ impl<S: Scalar> Trace<S> {
 impl<S: Scalar, R> Trace<S, R> {
     /// Append a site; a second site with the same name is an error.
     pub fn push(&mut self, site: TraceSite<S>) -> Result<()> {
-        if self.index.contains_key(&site.name) {
+        if self.contains(&site.name) {
             return Err(Error::DuplicateSite(site.name));
         }
-        self.index.insert(site.name.clone(), self.sites.len());
+        if self.sites.len() >= INDEXED_FROM {
+            if self.index.is_empty() {
+                self.index = self
+                    .sites
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| (s.name.clone(), i))
+                    .collect();
+            }
+            self.index.insert(site.name.clone(), self.sites.len());
+        }
         self.sites.push(site);
         Ok(())
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        if self.sites.len() > INDEXED_FROM {
+            self.index.get(name).copied()
+        } else {
+            self.sites.iter().position(|s| s.name == name)
+        }
     }
 
     /// Attach the return value.
@@ -131,12 +154,12 @@ impl<S: Scalar, R> Trace<S, R> {
 
     /// The site called `name`.
     pub fn get(&self, name: &str) -> Option<&TraceSite<S>> {
-        self.index.get(name).map(|&i| &self.sites[i])
+        self.position(name).map(|i| &self.sites[i])
     }
 
     /// True when a site called `name` was recorded.
     pub fn contains(&self, name: &str) -> bool {
-        self.index.contains_key(name)
+        self.position(name).is_some()
     }
 
     /// The value at `name`, or an error naming the site.

@@ -197,8 +197,12 @@ impl<M: Model + Sync> Metropolis<M> {
         }
         let mut discrete = space.discrete_values(&trace)?;
         let eval_seed = rng.next_u64();
-        let log_density = |u: &[f64], discrete: &[Value<f64>]| -> Result<f64> {
-            let lifted = lift_coordinates::<f64>(u, None);
+        // One buffer for the coordinates of every evaluation, so the loop does not allocate.
+        let mut lifted: Vec<smallx_core::Real<f64>> = lift_coordinates(&u, None);
+        let mut log_density = |u: &[f64], discrete: &[Value<f64>]| -> Result<f64> {
+            for (l, &x) in lifted.iter_mut().zip(u) {
+                *l = smallx_core::Real(x);
+            }
             match log_density_unconstrained(
                 &self.model,
                 args,

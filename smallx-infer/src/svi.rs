@@ -235,7 +235,7 @@ where
                 let param = self
                     .store
                     .iter()
-                    .find(|e| i >= e.offset() && i < e.offset() + e.unconstrained().len());
+                    .find(|e| i >= e.offset() && i < e.offset() + e.len());
                 return Err(Error::NonFiniteLoss {
                     step: self.step,
                     what: "the gradient",
@@ -263,9 +263,7 @@ where
             }
             Err(e) => return Err(e),
         };
-        let mut flat = self.store.unconstrained_vec();
-        self.optim.step(&mut flat, &grad);
-        self.store.set_unconstrained(&flat)?;
+        self.optim.step(self.store.unconstrained_mut(), &grad);
         self.baseline = Some(match self.baseline {
             Some(b) => 0.9 * b + 0.1 * mean_elbo,
             None => mean_elbo,

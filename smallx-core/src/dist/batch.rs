@@ -21,6 +21,8 @@ pub trait Element<S: Scalar>: SiteValue<S> {
     fn batch_get(batch: &Self::Batch, i: usize) -> Self;
     /// A vector of `n` elements.
     fn batch_from_fn(n: usize, f: impl FnMut(usize) -> Self) -> Self::Batch;
+    /// The elements as a slice.
+    fn batch_slice(batch: &Self::Batch) -> &[Self];
 }
 
 impl<S: Scalar> Element<S> for Real<S> {
@@ -36,6 +38,9 @@ impl<S: Scalar> Element<S> for Real<S> {
     }
     fn batch_from_fn(n: usize, mut f: impl FnMut(usize) -> Self) -> Self::Batch {
         DVector::from_fn(n, |i, _| f(i))
+    }
+    fn batch_slice(batch: &Self::Batch) -> &[Self] {
+        batch.as_slice()
     }
 }
 
@@ -54,6 +59,9 @@ macro_rules! vec_element {
             }
             fn batch_from_fn(n: usize, f: impl FnMut(usize) -> Self) -> Self::Batch {
                 (0..n).map(f).collect()
+            }
+            fn batch_slice(batch: &Self::Batch) -> &[Self] {
+                batch
             }
         }
     };
@@ -127,9 +135,7 @@ where
         if D::Value::batch_len(x) != self.n {
             return Real::new(f64::NEG_INFINITY);
         }
-        (0..self.n)
-            .map(|i| self.base.log_prob(&D::Value::batch_get(x, i)))
-            .sum()
+        self.base.log_prob_many(D::Value::batch_slice(x))
     }
     fn log_prob_pointwise(&self, x: &Self::Value) -> Vec<Real<S>> {
         (0..D::Value::batch_len(x))

@@ -78,6 +78,17 @@ impl<S: Scalar> Distribution<S> for Normal<S> {
         let z = (*x - self.loc) / self.scale;
         -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI
     }
+    fn log_prob_many(&self, xs: &[Real<S>]) -> Real<S> {
+        let inv = self.scale.recip();
+        let squares: Real<S> = xs
+            .iter()
+            .map(|&x| {
+                let z = (x - self.loc) * inv;
+                z * z
+            })
+            .sum();
+        -0.5 * squares - (self.scale.ln() + LN_SQRT_2PI) * xs.len() as f64
+    }
     fn support(&self) -> Constraint {
         Constraint::Real
     }

@@ -72,6 +72,12 @@ pub trait Distribution<S: Scalar>: Clone + Send + Sync + 'static {
         false
     }
 
+    /// `Σᵢ log_prob(xᵢ)`: the log density of independent draws. Distributions override it to
+    /// hoist work that does not depend on `x` (a normal's `ln σ`) out of the loop.
+    fn log_prob_many(&self, xs: &[Self::Value]) -> Real<S> {
+        xs.iter().map(|x| self.log_prob(x)).sum()
+    }
+
     /// The log density of each conditionally independent part of `x`: one number for a
     /// univariate or multivariate distribution, one per element for a vectorised site (what
     /// WAIC and LOO need). Sums to [`log_prob`](Distribution::log_prob).

@@ -23,15 +23,23 @@ pub(crate) trait DataEffect {
 /// Which data entries matched a site, and which sites were seen (for the error message).
 pub struct DataHits {
     hit: Vec<bool>,
-    seen: Vec<String>,
+    /// The names of the sites seen, comma separated: one growing buffer, not a string per site.
+    seen: String,
 }
 
 impl DataHits {
     fn new(n: usize) -> Self {
         DataHits {
             hit: vec![false; n],
-            seen: Vec::new(),
+            seen: String::new(),
         }
+    }
+
+    fn see(&mut self, name: &str) {
+        if !self.seen.is_empty() {
+            self.seen.push_str(", ");
+        }
+        self.seen.push_str(name);
     }
 
     /// An error naming the first data entry that matched no site, listing the sites seen.
@@ -44,7 +52,7 @@ impl DataHits {
                 known: if self.seen.is_empty() {
                     "(none)".into()
                 } else {
-                    self.seen.join(", ")
+                    self.seen.clone()
                 },
             }),
         }
@@ -62,7 +70,7 @@ impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
         if !E::applies(site.kind) {
             return Ok(());
         }
-        self.hits.seen.push(site.name.to_string());
+        self.hits.see(site.name);
         if let Some(i) = self.data.position(site.name) {
             self.hits.hit[i] = true;
             if !site.intervened {
