@@ -208,3 +208,23 @@ fn the_summary_prints_an_aligned_table() {
     assert!(lines[1].starts_with("intercept") && lines[2].starts_with("slope"));
     assert_eq!(lines[1].len(), lines[2].len());
 }
+
+#[test]
+fn the_warm_up_steers_the_acceptance_rate_toward_its_target() {
+    let args = (&X[..], &Y[..]);
+    for target in [0.234, 0.44] {
+        let samples = Metropolis::new(regression)
+            .warmup(3000)
+            .samples(3000)
+            .seed(8)
+            .target_accept(target)
+            .progress(false)
+            .run(&args)
+            .unwrap();
+        let rate = samples.stats()[0].accept_rate;
+        assert!(
+            (rate - target).abs() < 0.08,
+            "target {target}: acceptance {rate}"
+        );
+    }
+}
