@@ -149,33 +149,30 @@ impl Constraint {
                 let (x, ladj) = self.forward_scalar(u[0]);
                 Ok((Value::Real(x), ladj))
             }
-            (_, ValueKind::RealVec(n)) => {
-                let mut ladj = Real::new(0.0);
-                let v = DVector::from_iterator(
-                    n,
-                    u.iter().map(|&ui| {
-                        let (x, l) = self.forward_scalar(ui);
-                        ladj += l;
-                        x
-                    }),
-                );
-                Ok((Value::RealVec(v), ladj))
+            (_, ValueKind::RealVec(_)) => {
+                let (xs, ladj) = self.forward_elementwise(u);
+                Ok((Value::RealVec(DVector::from_vec(xs)), ladj))
             }
             (_, ValueKind::Matrix(r, c)) => {
-                let mut ladj = Real::new(0.0);
-                let m = DMatrix::from_iterator(
-                    r,
-                    c,
-                    u.iter().map(|&ui| {
-                        let (x, l) = self.forward_scalar(ui);
-                        ladj += l;
-                        x
-                    }),
-                );
-                Ok((Value::Matrix(m), ladj))
+                let (xs, ladj) = self.forward_elementwise(u);
+                Ok((Value::Matrix(DMatrix::from_vec(r, c, xs)), ladj))
             }
             (_, k) => Err(self.error(format!("cannot hold {k}"))),
         }
+    }
+
+    /// The elementwise bijection of every coordinate, with the summed `ln |dx/du|`.
+    fn forward_elementwise<S: Scalar>(&self, u: &[Real<S>]) -> (Vec<Real<S>>, Real<S>) {
+        let mut ladj = Real::new(0.0);
+        let xs = u
+            .iter()
+            .map(|&ui| {
+                let (x, l) = self.forward_scalar(ui);
+                ladj += l;
+                x
+            })
+            .collect();
+        (xs, ladj)
     }
 
     /// The elementwise bijection for one coordinate: `(x, ln |dx/du|)`.

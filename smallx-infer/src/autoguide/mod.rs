@@ -96,6 +96,22 @@ impl Discovery {
     }
 }
 
+/// Each latent site's constrained value at the unconstrained coordinates `u(site)`.
+fn constrained_sites(
+    proto: &Prototype,
+    u: impl Fn(&crate::latent::LatentSite) -> Result<Vec<f64>>,
+) -> Result<Data> {
+    let mut data = Data::new();
+    for site in proto.space.sites() {
+        let coords: Vec<Real<f64>> = u(site)?.into_iter().map(Real).collect();
+        data.insert(
+            site.name.as_str(),
+            site.support.forward(&coords, site.kind)?.0,
+        );
+    }
+    Ok(data)
+}
+
 fn vector_param(store: &ParamStore, name: &str) -> Result<Vec<f64>> {
     store
         .value(name)
@@ -146,8 +162,7 @@ impl<M: Model> AutoNormal<M> {
     pub fn quantile(&self, store: &ParamStore, q: f64) -> Result<Data> {
         let proto = self.discovery.known()?;
         let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * q - 1.0);
-        let mut data = Data::new();
-        for site in proto.space.sites() {
+        constrained_sites(proto, |site| {
             if matches!(
                 site.support,
                 Constraint::Simplex | Constraint::LowerCholesky
@@ -161,14 +176,8 @@ impl<M: Model> AutoNormal<M> {
             }
             let loc = vector_param(store, &format!("AutoNormal.loc.{}", site.name))?;
             let scale = vector_param(store, &format!("AutoNormal.scale.{}", site.name))?;
-            let u: Vec<Real<f64>> = loc
-                .iter()
-                .zip(&scale)
-                .map(|(m, s)| Real(m + s * z))
-                .collect();
-            data.insert(site.name.as_str(), site.support.forward(&u, site.kind)?.0);
-        }
-        Ok(data)
+            Ok(loc.iter().zip(&scale).map(|(m, s)| m + s * z).collect())
+        })
     }
 }
 
@@ -234,15 +243,9 @@ impl<M: Model> AutoMultivariateNormal<M> {
     pub fn median(&self, store: &ParamStore) -> Result<Data> {
         let proto = self.discovery.known()?;
         let loc = vector_param(store, "AutoMultivariateNormal.loc")?;
-        let mut data = Data::new();
-        for site in proto.space.sites() {
-            let u: Vec<Real<f64>> = loc[site.offset..site.offset + site.dim]
-                .iter()
-                .map(|&x| Real(x))
-                .collect();
-            data.insert(site.name.as_str(), site.support.forward(&u, site.kind)?.0);
-        }
-        Ok(data)
+        constrained_sites(proto, |site| {
+            Ok(loc[site.offset..site.offset + site.dim].to_vec())
+        })
     }
 }
 
