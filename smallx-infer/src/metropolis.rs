@@ -10,7 +10,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution as _, Open01, StandardNormal};
 use rayon::prelude::*;
-use smallx_core::{Constraint, Data, Error, Model, Result, Value};
+use smallx_core::{Constraint, Data, Error, Model, Real, Result, Value, ValueKind};
 
 /// Where each chain starts.
 #[derive(Clone, Debug, Default)]
@@ -148,14 +148,14 @@ impl<M: Model + Sync> Metropolis<M> {
         let mut samples = Samples::new(self.chains);
         for (c, chain) in chains.into_iter().enumerate() {
             let chain = chain?;
-            for draw in &chain.draws {
-                let named: Vec<(&str, &Value<f64>)> = chain
-                    .names
-                    .iter()
-                    .map(String::as_str)
-                    .zip(draw.iter())
-                    .collect();
-                samples.push(c, &named)?;
+            if chain.width > 0 {
+                for row in chain.flat.chunks(chain.width) {
+                    let mut at = 0;
+                    for (name, kind, len) in &chain.columns {
+                        samples.push_numbers(c, name, *kind, &row[at..at + len])?;
+                        at += len;
+                    }
+                }
             }
             let stats = samples.stats_mut(c);
             stats.accept_rate = chain.accept_rate;
@@ -249,14 +249,16 @@ impl<M: Model + Sync> Metropolis<M> {
             &format!("Metropolis chain {chain}"),
             self.progress && chain == 0,
         );
-        let names: Vec<String> = space
+        let columns: Vec<(String, ValueKind, usize)> = space
             .continuous()
             .chain(space.discrete())
-            .map(|s| s.name.clone())
+            .map(|s| (s.name.clone(), s.kind, numbers_in(s.kind)))
             .collect();
+        let width = columns.iter().map(|c| c.2).sum();
         let mut out = Chain {
-            names,
-            draws: Vec::with_capacity(self.samples),
+            columns,
+            width,
+            flat: Vec::with_capacity(self.samples * width),
             log_joint: Vec::with_capacity(self.samples),
             accepted: Vec::with_capacity(self.samples),
             accept_rate: 0.0,
@@ -320,11 +322,37 @@ impl<M: Model + Sync> Metropolis<M> {
                 }
             }
             if t >= self.warmup && (t - self.warmup) % self.thin == self.thin - 1 {
-                let (values, log_det) = space.constrain::<f64>(&lift_coordinates(&u, None))?;
-                let mut draw = values;
-                draw.extend(discrete.iter().cloned());
-                out.draws.push(draw);
-                out.log_joint.push(lp - log_det.value());
+                // Record the draw as numbers: elementwise bijections coordinate by coordinate,
+                // without building site values.
+                let mut log_det = 0.0;
+                for s in space.continuous() {
+                    let us = &u[s.offset..s.offset + s.dim];
+                    if matches!(s.support, Constraint::Simplex | Constraint::LowerCholesky) {
+                        let (v, l) = s
+                            .support
+                            .forward(&lift_coordinates::<f64>(us, None), s.kind)?;
+                        log_det += l.value();
+                        out.flat.extend(v.real_values().unwrap_or_default());
+                    } else {
+                        for &x in us {
+                            let (y, l) = s.support.forward_scalar(Real(x));
+                            log_det += l.value();
+                            out.flat.push(y.value());
+                        }
+                    }
+                }
+                for v in &discrete {
+                    match v {
+                        Value::Bool(b) => out.flat.push(f64::from(u8::from(*b))),
+                        Value::Int(i) => out.flat.push(*i as f64),
+                        Value::BoolVec(bs) => {
+                            out.flat.extend(bs.iter().map(|&b| f64::from(u8::from(b))))
+                        }
+                        Value::IntVec(is) => out.flat.extend(is.iter().map(|&i| i as f64)),
+                        other => out.flat.extend(other.real_values().unwrap_or_default()),
+                    }
+                }
+                out.log_joint.push(lp - log_det);
                 out.accepted.push(moved);
             }
             progress.tick(|| {
@@ -344,12 +372,23 @@ impl<M: Model + Sync> Metropolis<M> {
     }
 }
 
+/// The kept draws of one chain: one row of `width` numbers per draw, site after site.
 struct Chain {
-    names: Vec<String>,
-    draws: Vec<Vec<Value<f64>>>,
+    columns: Vec<(String, ValueKind, usize)>,
+    width: usize,
+    flat: Vec<f64>,
     log_joint: Vec<f64>,
     accepted: Vec<bool>,
     accept_rate: f64,
+}
+
+/// How many numbers a value of `kind` has.
+fn numbers_in(kind: ValueKind) -> usize {
+    match kind {
+        ValueKind::Real | ValueKind::Int | ValueKind::Bool => 1,
+        ValueKind::RealVec(n) | ValueKind::IntVec(n) | ValueKind::BoolVec(n) => n,
+        ValueKind::Matrix(r, c) => r * c,
+    }
 }
 
 fn propose_discrete(

@@ -113,32 +113,43 @@ impl Samples {
                 Value::BoolVec(v) => v.iter().map(|&b| f64::from(u8::from(b))).collect(),
                 other => other.real_values().unwrap_or_default(),
             };
-            let chains = self.stats.len();
-            let site = match self.sites.iter().position(|s| s.name == *name) {
-                Some(i) => &mut self.sites[i],
-                None => {
-                    self.sites.push(SiteDraws {
-                        name: name.to_string(),
-                        kind: value.kind(),
-                        dim: numbers.len(),
-                        chains: vec![Vec::new(); chains],
-                    });
-                    self.sites.last_mut().ok_or_else(|| Error::Config {
-                        algorithm: "Samples",
-                        detail: "internal".into(),
-                    })?
-                }
-            };
-            if site.kind != value.kind() {
-                return Err(Error::WrongValue {
-                    site: name.to_string(),
-                    dist: "Samples".into(),
-                    expected: site.kind,
-                    got: value.kind(),
-                });
-            }
-            site.chains[c].extend(numbers);
+            self.push_numbers(c, name, value.kind(), &numbers)?;
         }
+        Ok(())
+    }
+
+    /// Append one draw of one site of chain `c`, given as its numbers (booleans as 0/1,
+    /// matrices column by column).
+    pub fn push_numbers(
+        &mut self,
+        c: usize,
+        name: &str,
+        kind: ValueKind,
+        numbers: &[f64],
+    ) -> Result<()> {
+        let position = match self.sites.iter().position(|s| s.name == name) {
+            Some(i) => i,
+            None => {
+                let chains = vec![Vec::new(); self.stats.len()];
+                self.sites.push(SiteDraws {
+                    name: name.to_string(),
+                    kind,
+                    dim: numbers.len(),
+                    chains,
+                });
+                self.sites.len() - 1
+            }
+        };
+        let site = &mut self.sites[position];
+        if site.kind != kind || site.dim != numbers.len() {
+            return Err(Error::WrongValue {
+                site: name.to_string(),
+                dist: "Samples".into(),
+                expected: site.kind,
+                got: kind,
+            });
+        }
+        site.chains[c].extend_from_slice(numbers);
         Ok(())
     }
 
