@@ -21,8 +21,8 @@ use smallx_core::{
 pub trait Elbo {
     /// How many particles to average.
     fn num_particles(&self) -> usize;
-    /// The ELBO of one particle, from the model's and the guide's traces; `None` to use the
-    /// Monte Carlo estimate `log p − log q` for every site.
+    /// `KL(q ‖ p)` between a guide site and the model site of the same name when this ELBO
+    /// computes it in closed form; `None` to use the Monte Carlo estimate `log p − log q`.
     fn analytic_kl<S: Scalar>(
         &self,
         _model_site: &TraceSite<S>,

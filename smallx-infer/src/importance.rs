@@ -14,9 +14,14 @@ pub type WeightedTrace<R> = (Trace<f64, R>, f64);
 
 /// Where importance samples come from.
 pub trait Proposal<M: Model> {
+    /// Scratch space for one chunk of proposals (made once per chunk, not per sample).
+    type State;
+    /// Fresh scratch space.
+    fn state(&self) -> Self::State;
     /// One weighted trace of the model: the trace and `log p(x, z) − log q(z)`.
     fn propose(
         &self,
+        state: &mut Self::State,
         model: &M,
         args: &M::Args<'_>,
         seed: u64,
@@ -28,8 +33,11 @@ pub trait Proposal<M: Model> {
 pub struct Prior;
 
 impl<M: Model> Proposal<M> for Prior {
+    type State = ();
+    fn state(&self) {}
     fn propose(
         &self,
+        _state: &mut (),
         model: &M,
         args: &M::Args<'_>,
         seed: u64,
@@ -50,15 +58,20 @@ impl<M: Model, G> Proposal<M> for GuideProposal<G>
 where
     G: for<'a> Model<Args<'a> = M::Args<'a>>,
 {
+    /// A copy of the fitted parameters (the parameter handler may add missing ones).
+    type State = ParamStore;
+    fn state(&self) -> ParamStore {
+        self.params.clone()
+    }
     fn propose(
         &self,
+        params: &mut ParamStore,
         model: &M,
         args: &M::Args<'_>,
         seed: u64,
     ) -> Result<WeightedTrace<M::Ret<f64>>> {
-        let mut params = self.params.clone();
         let (model_trace, guide_trace) =
-            run_model_and_guide::<M, G, f64>(model, &self.guide, args, &mut params, None, seed)?;
+            run_model_and_guide::<M, G, f64>(model, &self.guide, args, params, None, seed)?;
         let log_weight = model_trace.log_joint().value() - guide_trace.log_joint().value();
         Ok((model_trace, log_weight))
     }
@@ -156,9 +169,12 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
         progress: &Progress,
     ) -> Result<Vec<WeightedTrace<M::Ret<f64>>>> {
         let mut rng = SmallRng::seed_from_u64(derive(self.seed, c));
+        let mut state = self.proposal.state();
         self.chunk(c)
             .map(|_| {
-                let out = self.proposal.propose(&self.model, args, rng.next_u64());
+                let out = self
+                    .proposal
+                    .propose(&mut state, &self.model, args, rng.next_u64());
                 progress.tick(String::new);
                 out
             })

@@ -242,6 +242,7 @@ impl<M: Model + Sync> Metropolis<M> {
         let updates = [2, 4, 6, 8].map(|k| self.warmup * k / 10);
         let (mut mean, mut m2, mut count) =
             (DVector::<f64>::zeros(d), DMatrix::<f64>::zeros(d, d), 0.0);
+        let (mut delta, mut delta_after) = (DVector::<f64>::zeros(d), DVector::<f64>::zeros(d));
 
         let total = self.warmup + self.samples * self.thin;
         let progress = Progress::new(
@@ -294,11 +295,14 @@ impl<M: Model + Sync> Metropolis<M> {
                 if t < self.warmup {
                     log_lambda += (t as f64 + 1.0).powf(-0.6) * (alpha - self.target_accept);
                     if t >= adapt_from {
+                        // Welford's update of the mean and of Σ (x − mean)(x − mean)ᵀ, in place.
                         count += 1.0;
-                        let x = DVector::from_column_slice(&u);
-                        let delta = &x - &mean;
-                        mean += &delta / count;
-                        m2 += &delta * (&x - &mean).transpose();
+                        for i in 0..d {
+                            delta[i] = u[i] - mean[i];
+                            mean[i] += delta[i] / count;
+                            delta_after[i] = u[i] - mean[i];
+                        }
+                        m2.ger(1.0, &delta, &delta_after, 1.0);
                     }
                     if updates.contains(&(t + 1)) && count > 2.0 * d as f64 {
                         let cov = &m2 / (count - 1.0) + DMatrix::<f64>::identity(d, d) * 1e-8;

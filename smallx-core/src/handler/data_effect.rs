@@ -28,14 +28,14 @@ pub struct DataHits {
 }
 
 impl DataHits {
-    fn new(n: usize) -> Self {
+    pub(crate) fn new(n: usize) -> Self {
         DataHits {
             hit: vec![false; n],
             seen: String::new(),
         }
     }
 
-    fn see(&mut self, name: &str) {
+    pub(crate) fn see(&mut self, name: &str) {
         if !self.seen.is_empty() {
             self.seen.push_str(", ");
         }
@@ -43,12 +43,21 @@ impl DataHits {
     }
 
     /// An error naming the first data entry that matched no site, listing the sites seen.
-    fn check(&self, handler: &'static str, data: &Data) -> Result<()> {
+    pub(crate) fn hit(&mut self, i: usize) {
+        self.hit[i] = true;
+    }
+
+    /// An error naming the first entry (its name given by `name_of`) that matched no site.
+    pub(crate) fn check<'n>(
+        &self,
+        handler: &'static str,
+        name_of: impl Fn(usize) -> &'n str,
+    ) -> Result<()> {
         match self.hit.iter().position(|h| !h) {
             None => Ok(()),
             Some(i) => Err(Error::UnknownSite {
                 handler,
-                name: data.entry(i).0.to_string(),
+                name: name_of(i).to_string(),
                 known: if self.seen.is_empty() {
                     "(none)".into()
                 } else {
@@ -72,7 +81,7 @@ impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
         }
         self.hits.see(site.name);
         if let Some(i) = self.data.position(site.name) {
-            self.hits.hit[i] = true;
+            self.hits.hit(i);
             if !site.intervened {
                 E::apply(site, self.data.entry(i).1.lift())?;
             }
@@ -95,7 +104,7 @@ pub(crate) fn run_with_data<E: DataEffect, M: Model, S: Scalar>(
         effect: std::marker::PhantomData,
     };
     let ret = cx.with_handler(&mut handler, |cx| model.run(cx, args))?;
-    handler.hits.check(E::NAME, data)?;
+    handler.hits.check(E::NAME, |i| data.entry(i).0)?;
     Ok(ret)
 }
 

@@ -1,6 +1,6 @@
 //! `substitute`: give sample and param sites fixed values without observing them.
 
-use super::data_effect::{DataEffect, run_with_data, wrapper_model};
+use super::data_effect::{DataEffect, DataHits, run_with_data, wrapper_model};
 use crate::data::Data;
 use crate::error::Result;
 use crate::scalar::Scalar;
@@ -51,8 +51,7 @@ wrapper_model!(Substitute, |this, cx, args| run_with_data::<
 /// behind [`log_density`](crate::log_density) and gradient-based inference.
 pub struct ValueHandler<'v, S: Scalar> {
     values: &'v [(&'v str, Value<S>)],
-    used: Vec<bool>,
-    seen: Vec<String>,
+    hits: DataHits,
 }
 
 impl<'v, S: Scalar> ValueHandler<'v, S> {
@@ -60,21 +59,13 @@ impl<'v, S: Scalar> ValueHandler<'v, S> {
     pub fn new(values: &'v [(&'v str, Value<S>)]) -> Self {
         ValueHandler {
             values,
-            used: vec![false; values.len()],
-            seen: Vec::new(),
+            hits: DataHits::new(values.len()),
         }
     }
 
     /// An error naming the first value that matched no site.
     pub fn check_all_used(&self) -> Result<()> {
-        match self.used.iter().position(|u| !u) {
-            None => Ok(()),
-            Some(i) => Err(crate::Error::UnknownSite {
-                handler: "substitute",
-                name: self.values[i].0.to_string(),
-                known: self.seen.join(", "),
-            }),
-        }
+        self.hits.check("substitute", |i| self.values[i].0)
     }
 }
 
@@ -83,9 +74,9 @@ impl<S: Scalar> super::Handler<S> for ValueHandler<'_, S> {
         if !SubstituteEffect::applies(site.kind) || site.intervened {
             return Ok(());
         }
-        self.seen.push(site.name.to_string());
+        self.hits.see(site.name);
         if let Some(i) = self.values.iter().position(|(n, _)| *n == site.name) {
-            self.used[i] = true;
+            self.hits.hit(i);
             site.set_value(self.values[i].1.clone())?;
         }
         Ok(())

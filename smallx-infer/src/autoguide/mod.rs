@@ -28,22 +28,28 @@ pub enum InitLoc {
     Values(Data),
 }
 
-/// The model's latent space and the initial unconstrained point, found on first use.
+/// The model's latent space, the initial unconstrained point, and each site's parameter
+/// names and initial constrained value: found on first use, so that runs format nothing.
 struct Prototype {
     space: LatentSpace,
     init: Vec<f64>,
+    param_names: Vec<[String; 2]>,
+    init_values: Vec<Value<f64>>,
 }
 
 struct Discovery {
     name: &'static str,
+    naming: fn(&str) -> [String; 2],
     init: InitLoc,
     cell: OnceLock<Prototype>,
 }
 
 impl Discovery {
-    fn new(name: &'static str) -> Self {
+    /// `naming` gives a site's parameter names (unused ones empty).
+    fn new(name: &'static str, naming: fn(&str) -> [String; 2]) -> Self {
         Discovery {
             name,
+            naming,
             init: InitLoc::Feasible,
             cell: OnceLock::new(),
         }
@@ -85,7 +91,28 @@ impl Discovery {
                 }
             }
         }
-        Ok(self.cell.get_or_init(|| Prototype { space, init }))
+        let param_names = space
+            .sites()
+            .iter()
+            .map(|s| (self.naming)(&s.name))
+            .collect();
+        let init_values = space
+            .sites()
+            .iter()
+            .map(|s| {
+                let u: Vec<Real<f64>> = init[s.offset..s.offset + s.dim]
+                    .iter()
+                    .map(|&x| Real(x))
+                    .collect();
+                s.support.forward(&u, s.kind).map(|(v, _)| v)
+            })
+            .collect::<Result<_>>()?;
+        Ok(self.cell.get_or_init(|| Prototype {
+            space,
+            init,
+            param_names,
+            init_values,
+        }))
     }
 
     fn known(&self) -> Result<&Prototype> {
@@ -138,7 +165,12 @@ impl<M: Model> AutoNormal<M> {
         AutoNormal {
             model,
             init_scale: 0.1,
-            discovery: Discovery::new("AutoNormal"),
+            discovery: Discovery::new("AutoNormal", |site| {
+                [
+                    format!("AutoNormal.loc.{site}"),
+                    format!("AutoNormal.scale.{site}"),
+                ]
+            }),
         }
     }
     /// The initial standard deviation of every unconstrained coordinate.
@@ -174,8 +206,9 @@ impl<M: Model> AutoNormal<M> {
                     detail: "quantiles of a simplex or Cholesky site are not elementwise; draw from the guide instead".into(),
                 });
             }
-            let loc = vector_param(store, &format!("AutoNormal.loc.{}", site.name))?;
-            let scale = vector_param(store, &format!("AutoNormal.scale.{}", site.name))?;
+            let [loc_name, scale_name] = (self.discovery.naming)(&site.name);
+            let loc = vector_param(store, &loc_name)?;
+            let scale = vector_param(store, &scale_name)?;
             Ok(loc.iter().zip(&scale).map(|(m, s)| m + s * z).collect())
         })
     }
@@ -189,15 +222,11 @@ impl<M: Model> Model for AutoNormal<M> {
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
         let proto = self.discovery.get(&self.model, args)?;
-        for site in proto.space.sites() {
+        for (site, [loc_name, scale_name]) in proto.space.sites().iter().zip(&proto.param_names) {
             let init = &proto.init[site.offset..site.offset + site.dim];
-            let loc: DVector<Real<S>> = cx.param(
-                &format!("AutoNormal.loc.{}", site.name),
-                || init.to_vec(),
-                Constraint::Real,
-            )?;
+            let loc: DVector<Real<S>> = cx.param(loc_name, || init.to_vec(), Constraint::Real)?;
             let scale: DVector<Real<S>> = cx.param(
-                &format!("AutoNormal.scale.{}", site.name),
+                scale_name,
                 || vec![self.init_scale; site.dim],
                 Constraint::Positive,
             )?;
@@ -226,7 +255,7 @@ impl<M: Model> AutoMultivariateNormal<M> {
         AutoMultivariateNormal {
             model,
             init_scale: 0.1,
-            discovery: Discovery::new("AutoMultivariateNormal"),
+            discovery: Discovery::new("AutoMultivariateNormal", |_| [String::new(), String::new()]),
         }
     }
     /// The initial scale of the diagonal of `L`.
@@ -306,7 +335,9 @@ impl<M: Model> AutoDelta<M> {
     pub fn new(model: M) -> Self {
         AutoDelta {
             model,
-            discovery: Discovery::new("AutoDelta"),
+            discovery: Discovery::new("AutoDelta", |site| {
+                [format!("AutoDelta.{site}"), String::new()]
+            }),
         }
     }
     /// Where to start.
@@ -318,9 +349,8 @@ impl<M: Model> AutoDelta<M> {
     pub fn point(&self, store: &ParamStore) -> Result<Data> {
         let proto = self.discovery.known()?;
         let mut data = Data::new();
-        for site in proto.space.sites() {
-            let name = format!("AutoDelta.{}", site.name);
-            let v = store.value(&name).ok_or_else(|| Error::Config {
+        for (site, [name, _]) in proto.space.sites().iter().zip(&proto.param_names) {
+            let v = store.value(name).ok_or_else(|| Error::Config {
                 algorithm: "AutoDelta",
                 detail: format!("no parameter `{name}` in the store"),
             })?;
@@ -338,17 +368,14 @@ impl<M: Model> Model for AutoDelta<M> {
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
         let proto = self.discovery.get(&self.model, args)?;
-        for site in proto.space.sites() {
-            let u: Vec<Real<f64>> = proto.init[site.offset..site.offset + site.dim]
-                .iter()
-                .map(|&x| Real(x))
-                .collect();
-            let init = site.support.forward(&u, site.kind)?.0;
-            let value: Value<S> = cx.param(
-                &format!("AutoDelta.{}", site.name),
-                || init.clone(),
-                site.support,
-            )?;
+        let sites = proto
+            .space
+            .sites()
+            .iter()
+            .zip(&proto.param_names)
+            .zip(&proto.init_values);
+        for ((site, [name, _]), init) in sites {
+            let value: Value<S> = cx.param(name, || init.clone(), site.support)?;
             cx.sample(&site.name, PointMass::new(value, site.support))?;
         }
         Ok(())
