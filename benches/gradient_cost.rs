@@ -1,8 +1,9 @@
-//! What forward-mode gradients cost.
+//! What gradients cost, in forward and reverse mode.
 //!
-//! 1. For models with d = 1, 4, 16, 64, 256 continuous latent dimensions: the time of the
-//!    log-joint and its full gradient divided by the time of the log-joint alone, beside forward
-//!    mode's bound of about 1 + d.
+//! 1. For models with d = 1, 4, 16, 64, 256, 1024 continuous latent dimensions: the time of the
+//!    log-joint and its full gradient divided by the time of the log-joint alone, in forward
+//!    mode (bound about 1 + d) and in reverse mode (a constant), with the reverse tape's nodes
+//!    and edges per evaluation.
 //! 2. The time per SVI step of W4 (logistic regression, 20 predictors, AutoNormal) as the number
 //!    of observations grows from 1 000 to 100 000, with the likelihood as one `BernoulliGlm`.
 //!
@@ -12,8 +13,9 @@ use rand_distr::{Distribution as _, StandardNormal};
 use smallx::infer::latent::{
     LatentSpace, lift_coordinates, log_density_and_gradient, log_density_unconstrained,
 };
-use smallx::infer::{Adam, AutoNormal, Svi, TraceElbo};
+use smallx::infer::{Adam, AutoNormal, GradMode, Svi, TraceElbo};
 use smallx::prelude::*;
+use smallx::scalar::{Recording, Rev};
 use std::time::Instant;
 
 /// A hierarchical normal model with `d` latent means: mu ~ N(0, 1), z_k ~ N(mu, 1), y_k ~ N(z_k, 0.5).
@@ -48,10 +50,10 @@ fn per_call(calls: usize, reps: usize, mut f: impl FnMut()) -> f64 {
 
 fn gradient_cost() {
     println!(
-        "| latent dimensions d | log-joint µs | log-joint + gradient µs | ratio | bound 1 + d | ratio / (1 + d) |"
+        "| latent dimensions d | log-joint µs | forward: + gradient µs | forward ratio | bound 1 + d | reverse: + gradient µs | reverse ratio | tape nodes | tape edges |"
     );
-    println!("|---:|---:|---:|---:|---:|---:|");
-    for d in [1usize, 4, 16, 64, 256] {
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for d in [1usize, 4, 16, 64, 256, 1024] {
         let y: Vec<f64> = (0..d).map(|k| (k as f64 * 0.7).sin()).collect();
         let args = (&y[..],);
         let mut rng = SmallRng::seed_from_u64(0);
@@ -64,17 +66,29 @@ fn gradient_cost() {
                 .expect("density");
         });
         let mut grad = vec![0.0; d];
-        let with_grad = per_call((calls / 8).max(5), 7, || {
-            log_density_and_gradient(&hierarchical, &args, &space, &u, true, &mut grad)
-                .expect("gradient");
-        });
-        let ratio = with_grad / plain;
+        let mut time_mode = |mode: GradMode, calls: usize| {
+            per_call(calls, 7, || {
+                log_density_and_gradient(mode, &hierarchical, &args, &space, &u, true, &mut grad)
+                    .expect("gradient");
+            })
+        };
+        let forward = time_mode(GradMode::Forward, (calls / 8).max(5));
+        let reverse = time_mode(GradMode::Reverse, calls);
+        let (nodes, edges) = {
+            let recording = Recording::start();
+            let x = lift_coordinates::<Rev>(&u, Some(0));
+            log_density_unconstrained(&hierarchical, &args, &space, &x, &[], true, &mut rng)
+                .expect("density");
+            (recording.nodes(), recording.edges())
+        };
         println!(
-            "| {d} | {:.3} | {:.3} | {ratio:.1} | {} | {:.2} |",
+            "| {d} | {:.3} | {:.3} | {:.1} | {} | {:.3} | {:.2} | {nodes} | {edges} |",
             plain * 1e6,
-            with_grad * 1e6,
+            forward * 1e6,
+            forward / plain,
             1 + d,
-            ratio / (1 + d) as f64
+            reverse * 1e6,
+            reverse / plain,
         );
     }
 }

@@ -241,8 +241,9 @@ pub fn constrained_values(space: &LatentSpace, u: &[f64]) -> Result<Vec<DVector<
 }
 
 /// `log p(constrain(u))` (+ `ln |det J|` when `jacobian`) and its gradient with respect to `u`,
-/// written into `grad`, by forward-mode dual numbers (see [`crate::grad`]).
+/// written into `grad`, in the gradient mode `mode` (see [`crate::grad`]).
 pub fn log_density_and_gradient<M: Model>(
+    mode: crate::grad::GradMode,
     model: &M,
     args: &M::Args<'_>,
     space: &LatentSpace,
@@ -259,7 +260,7 @@ pub fn log_density_and_gradient<M: Model>(
         jacobian,
         seed: 0,
     };
-    let value = crate::grad::value_and_gradient(&mut objective, grad)?;
+    let value = crate::grad::value_and_gradient(mode, &mut objective, grad)?;
     grad.iter_mut().for_each(|g| *g = -*g);
     Ok(-value)
 }

@@ -29,6 +29,7 @@ pub use callbacks::{
     Callback, CheckParametersConvergence, Control, Diff, LossPlateau, RunReport, StepInfo, Tracker,
 };
 pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
+pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
 pub use latent::{LatentSite, LatentSpace};
 pub use map::{Map, MapResult};

@@ -1,6 +1,6 @@
 //! Maximum a posteriori estimation.
 
-use crate::grad::{Objective, value_and_gradient};
+use crate::grad::{GradMode, Objective, value_and_gradient};
 use crate::latent::{LatentSpace, lift_coordinates, log_density_unconstrained};
 use crate::optim::{Adam, Optimizer};
 use rand::SeedableRng;
@@ -48,7 +48,7 @@ pub struct MapResult {
 }
 
 /// MAP: maximise the log-joint over the continuous latent sites, optimising in unconstrained
-/// space with gradients from dual numbers (seed 001's `find_MAP`). No Jacobian term: the
+/// space with gradients from the shared entry point (seed 001's `find_MAP`). No Jacobian term: the
 /// estimate is the mode of the density in the sites' own space, as in PyMC and Pyro's
 /// `AutoDelta`.
 ///
@@ -71,6 +71,7 @@ pub struct Map<M> {
     lr: f64,
     tolerance: f64,
     init: Option<Data>,
+    grad_mode: GradMode,
 }
 
 impl<M: Model> Map<M> {
@@ -83,7 +84,13 @@ impl<M: Model> Map<M> {
             lr: 0.05,
             tolerance: 1e-6,
             init: None,
+            grad_mode: GradMode::Auto,
         }
+    }
+    /// How gradients are computed (default [`GradMode::Auto`]).
+    pub fn grad_mode(mut self, mode: GradMode) -> Self {
+        self.grad_mode = mode;
+        self
     }
     /// The step limit.
     pub fn max_steps(mut self, steps: usize) -> Self {
@@ -138,7 +145,7 @@ impl<M: Model> Map<M> {
                 jacobian: false,
                 seed: 0,
             };
-            value = value_and_gradient(&mut objective, &mut grad)?;
+            value = value_and_gradient(self.grad_mode, &mut objective, &mut grad)?;
             if grad.iter().all(|g| g.abs() < self.tolerance) {
                 break;
             }

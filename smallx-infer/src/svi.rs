@@ -4,7 +4,7 @@ use crate::callbacks::{Callback, Control, RunReport, StepInfo};
 use crate::elbo::{
     Elbo, check_model_guide, first_non_finite, non_finite_error, particle_elbo, run_model_and_guide,
 };
-use crate::grad::{Objective, value_and_gradient};
+use crate::grad::{GradMode, Objective, value_and_gradient};
 use crate::optim::Optimizer;
 use crate::progress::Progress;
 use rand::rngs::SmallRng;
@@ -13,9 +13,9 @@ use smallx_core::{Error, Model, ParamStore, Real, Result, Scalar};
 
 /// SVI: fit a guide's parameters by maximising an ELBO with a gradient-based optimiser.
 ///
-/// Gradients with respect to every parameter (in unconstrained space) come from forward-mode
-/// dual numbers: one evaluation of model and guide per chunk of up to 16 parameters, all
-/// chunks with the same random draws.
+/// Gradients with respect to every parameter (in unconstrained space) come from the one
+/// gradient entry point ([`GradMode`]): forward-mode dual numbers for a few parameters,
+/// reverse mode (one recorded evaluation of model and guide and one backward sweep) for many.
 ///
 /// ```
 /// use smallx::prelude::*;
@@ -53,6 +53,7 @@ pub struct Svi<M, G, O, E> {
     skip_non_finite: bool,
     skipped: usize,
     progress: bool,
+    grad_mode: GradMode,
 }
 
 struct ElboObjective<'s, 'a, M: Model, G, E> {
@@ -122,7 +123,15 @@ where
             skip_non_finite: false,
             skipped: 0,
             progress: true,
+            grad_mode: GradMode::Auto,
         }
+    }
+
+    /// How gradients are computed (default [`GradMode::Auto`]: forward mode for a few
+    /// parameters, reverse mode for many).
+    pub fn grad_mode(mut self, mode: GradMode) -> Self {
+        self.grad_mode = mode;
+        self
     }
 
     /// Seed the random draws.
@@ -223,7 +232,7 @@ where
                 step: self.step,
                 mean_elbo: 0.0,
             };
-            let result = value_and_gradient(&mut objective, &mut grad);
+            let result = value_and_gradient(self.grad_mode, &mut objective, &mut grad);
             let mean_elbo = objective.mean_elbo;
             if self.store.len() != grad.len() {
                 // A parameter first appeared in this evaluation; evaluate again with all of them.

@@ -75,19 +75,39 @@ impl<S: Scalar> Distribution<S> for Normal<S> {
         self.loc + self.scale * standard_normal(rng)
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
-        let z = (*x - self.loc) / self.scale;
-        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI
+        // One fused node: the value and the partials ∂/∂x = −z/σ, ∂/∂μ = z/σ,
+        // ∂/∂σ = (z² − 1)/σ, all in f64.
+        let (m, s) = (self.loc.value(), self.scale.value());
+        let inv = 1.0 / s;
+        let z = (x.value() - m) * inv;
+        let value = -0.5 * z * z - s.ln() - LN_SQRT_2PI;
+        Real(S::fused(
+            value,
+            &[x.0, self.loc.0, self.scale.0],
+            &[-z * inv, z * inv, (z * z - 1.0) * inv],
+        ))
     }
     fn log_prob_many(&self, xs: &[Real<S>]) -> Real<S> {
-        let inv = self.scale.recip();
-        let squares: Real<S> = xs
-            .iter()
-            .map(|&x| {
-                let z = (x - self.loc) * inv;
-                z * z
-            })
-            .sum();
-        -0.5 * squares - (self.scale.ln() + LN_SQRT_2PI) * xs.len() as f64
+        let (m, s) = (self.loc.value(), self.scale.value());
+        let inv = 1.0 / s;
+        let (mut sum_z, mut sum_z2) = (0.0, 0.0);
+        for x in xs {
+            let z = (x.value() - m) * inv;
+            sum_z += z;
+            sum_z2 += z * z;
+        }
+        let n = xs.len() as f64;
+        let value = -0.5 * sum_z2 - (s.ln() + LN_SQRT_2PI) * n;
+        let params = [
+            (self.loc.0, sum_z * inv),
+            (self.scale.0, (sum_z2 - n) * inv),
+        ];
+        if xs.iter().all(|x| x.is_constant()) {
+            return Real(S::fused_terms(value, params));
+        }
+        // Latent draws: one more edge per draw, ∂/∂xᵢ = −zᵢ/σ.
+        let draws = xs.iter().map(|x| (x.0, -(x.value() - m) * inv * inv));
+        Real(S::fused_terms(value, params.into_iter().chain(draws)))
     }
     fn support(&self) -> Constraint {
         Constraint::Real

@@ -84,14 +84,19 @@ impl<S: Scalar> LinearPredictor<S> {
         &self.eta
     }
 
-    /// A number with value 0 whose derivatives are `Σᵢ rᵢ ∂ηᵢ`, for residuals `r = ∂ℓ/∂η`.
-    fn pullback(&self, r: &DVector<f64>) -> Real<S> {
+    /// A number with value `value` whose derivatives are `Σᵢ rᵢ ∂ηᵢ` plus `extra`'s terms, for
+    /// residuals `r = ∂ℓ/∂η`: one fused node with an edge per coefficient.
+    fn pullback(
+        &self,
+        value: f64,
+        r: &DVector<f64>,
+        extra: impl IntoIterator<Item = (S, f64)>,
+    ) -> Real<S> {
         let g = self.x.matrix().tr_mul(r);
-        let mut out = (self.intercept - self.intercept.value()) * r.sum();
-        for (b, gj) in self.beta.iter().zip(g.iter()) {
-            out += (*b - b.value()) * *gj;
-        }
-        out
+        let terms = std::iter::once((self.intercept.0, r.sum()))
+            .chain(self.beta.iter().zip(g.iter()).map(|(b, &gj)| (b.0, gj)))
+            .chain(extra);
+        Real(S::fused_terms(value, terms))
     }
 
     /// `η` with all its derivatives (for sampling).
@@ -163,7 +168,7 @@ impl<S: Scalar> Distribution<S> for BernoulliGlm<S> {
                 -s
             }
         });
-        Real::new(total) + self.eta.pullback(&r)
+        self.eta.pullback(total, &r, [])
     }
     fn log_prob_pointwise(&self, y: &Vec<bool>) -> Vec<Real<S>> {
         let eta = self.eta.full();
@@ -238,17 +243,18 @@ impl<S: Scalar> Distribution<S> for NormalGlm<S> {
         let s = self.scale.value();
         let residual = DVector::from_fn(n, |i, _| y[i].value() - eta[i]);
         let ss = residual.norm_squared();
-        // The scale's derivatives directly; η's through the pullback; y's, if it has any.
-        let mut lp = -0.5 * Real::new(ss) / (self.scale * self.scale)
-            - self.scale.ln() * n as f64
-            - 0.918_938_533_204_672_8 * n as f64;
-        lp += self.eta.pullback(&(&residual / (s * s)));
-        for (yi, ri) in y.iter().zip(residual.iter()) {
-            if !yi.is_constant() {
-                lp += (*yi - yi.value()) * (-ri / (s * s));
-            }
-        }
-        lp
+        let nf = n as f64;
+        let value = -0.5 * ss / (s * s) - s.ln() * nf - 0.918_938_533_204_672_8 * nf;
+        // ∂/∂σ = ss/σ³ − n/σ; ∂/∂ηᵢ = rᵢ/σ²; ∂/∂yᵢ = −rᵢ/σ² (when y carries derivatives).
+        let scale = (self.scale.0, ss / (s * s * s) - nf / s);
+        let inv2 = 1.0 / (s * s);
+        let ys = y
+            .iter()
+            .zip(residual.iter())
+            .filter(|(yi, _)| !yi.is_constant())
+            .map(|(yi, ri)| (yi.0, -ri * inv2));
+        self.eta
+            .pullback(value, &(&residual * inv2), std::iter::once(scale).chain(ys))
     }
     fn log_prob_pointwise(&self, y: &DVector<Real<S>>) -> Vec<Real<S>> {
         let eta = self.eta.full();

@@ -252,14 +252,15 @@ impl<S: Scalar> Neg for Real<S> {
 }
 
 impl<S: Scalar> Sum for Real<S> {
+    /// One node in reverse mode ([`Scalar::sum_of`]).
     fn sum<I: Iterator<Item = Self>>(iter: I) -> Self {
-        iter.fold(Real::new(0.0), |a, b| a + b)
+        Real(S::sum_of(iter.map(|x| x.0)))
     }
 }
 
 impl<'a, S: Scalar> Sum<&'a Real<S>> for Real<S> {
     fn sum<I: Iterator<Item = &'a Self>>(iter: I) -> Self {
-        iter.fold(Real::new(0.0), |a, b| a + *b)
+        Real(S::sum_of(iter.map(|x| x.0)))
     }
 }
 

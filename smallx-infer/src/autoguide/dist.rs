@@ -91,10 +91,21 @@ impl<S: Scalar> TransformedNormal<S> {
         let mut lp = Real::new(-0.918_938_533_204_672_8 * d as f64);
         match &self.scale {
             NormalScale::Diagonal(s) => {
-                for i in 0..d {
-                    let z = (u[i] - self.loc[i]) / s[i];
-                    lp -= 0.5 * z * z + s[i].ln();
-                }
+                // One fused node over every coordinate: with zᵢ = (uᵢ − μᵢ)/σᵢ,
+                // ∂/∂uᵢ = −zᵢ/σᵢ, ∂/∂μᵢ = zᵢ/σᵢ, ∂/∂σᵢ = (zᵢ² − 1)/σᵢ.
+                let z = |i: usize| (u[i].value() - self.loc[i].value()) / s[i].value();
+                let value = (0..d)
+                    .map(|i| -0.5 * z(i) * z(i) - s[i].value().ln())
+                    .sum::<f64>();
+                let terms = (0..d).flat_map(|i| {
+                    let (zi, inv) = (z(i), 1.0 / s[i].value());
+                    [
+                        (u[i].0, -zi * inv),
+                        (self.loc[i].0, zi * inv),
+                        (s[i].0, (zi * zi - 1.0) * inv),
+                    ]
+                });
+                lp += Real(S::fused_terms(value, terms));
             }
             NormalScale::Cholesky(l) => {
                 let mut z: Vec<Real<S>> = Vec::with_capacity(d);
@@ -122,7 +133,12 @@ impl<S: Scalar> Distribution<S> for TransformedNormal<S> {
         let d = self.loc.len();
         let eps: Vec<f64> = (0..d).map(|_| standard_normal(rng)).collect();
         let u: Vec<Real<S>> = match &self.scale {
-            NormalScale::Diagonal(s) => (0..d).map(|i| self.loc[i] + s[i] * eps[i]).collect(),
+            NormalScale::Diagonal(s) => (0..d)
+                .map(|i| {
+                    let value = self.loc[i].value() + s[i].value() * eps[i];
+                    Real(S::fused(value, &[self.loc[i].0, s[i].0], &[1.0, eps[i]]))
+                })
+                .collect(),
             NormalScale::Cholesky(l) => (0..d)
                 .map(|i| self.loc[i] + (0..=i).map(|j| l[(i, j)] * eps[j]).sum::<Real<S>>())
                 .collect(),

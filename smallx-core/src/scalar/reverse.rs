@@ -1,0 +1,547 @@
+//! Reverse-mode differentiation: [`Rev`], a number that records how it was computed on a tape
+//! owned by the thread, and [`Recording`], the guard that owns one recording and reads the
+//! gradient back.
+//!
+//! A `Rev` is a value and the index of its node on the tape (or no node: a constant). Each
+//! operation whose operands include a recorded number appends one node: the indices of its
+//! parents and the local partial derivatives `∂node/∂parent`, evaluated when the node is made.
+//! The gradient is one backward sweep over the nodes in reverse order, accumulating adjoints.
+//! The cost of a gradient is therefore a small constant times the cost of the function,
+//! whatever the number of inputs.
+//!
+//! A node may have any number of parents ([`Scalar::fused`](super::Scalar::fused)): a
+//! distribution's log-density over many observations records one node with its partials with
+//! respect to its parameters, computed in `f64`, instead of one node per arithmetic operation.
+//!
+//! Outside a [`Recording`] nothing is recorded and a `Rev` behaves like an `f64`; a panic or an
+//! error inside a recording leaves nothing behind, because the guard truncates the tape when
+//! it is dropped. The storage is kept per thread and reused, so a steady-state gradient does
+//! not allocate.
+//!
+//! ```
+//! use smallx_core::scalar::{Recording, Rev};
+//! use smallx_core::Real;
+//!
+//! let rec = Recording::start();
+//! let x = Real(Rev::variable(2.0, 0));
+//! let y = Real(Rev::variable(3.0, 1));
+//! let f = x * y + x.ln();
+//! let mut grad = [0.0; 2];
+//! rec.gradient(f.0, &mut grad);
+//! assert_eq!(grad, [3.0 + 0.5, 2.0]);
+//! ```
+
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::marker::PhantomData;
+
+/// No node: the number is a constant.
+const CONSTANT: u32 = u32::MAX;
+
+/// A real number that records its computation for reverse-mode differentiation.
+///
+/// `Copy`: a value and the index of its node on the thread's tape. Create variables with
+/// [`Rev::variable`] inside a [`Recording`]; read the gradient with [`Recording::gradient`].
+#[derive(Clone, Copy, Default)]
+pub struct Rev {
+    value: f64,
+    node: u32,
+}
+
+/// The nodes recorded on one thread, in creation order.
+struct Tape {
+    /// `ends[i]` is one past the last edge of node `i`; its first is `ends[i - 1]` (or 0).
+    ends: Vec<u32>,
+    /// The parent of each edge.
+    parents: Vec<u32>,
+    /// `∂node/∂parent` of each edge.
+    partials: Vec<f64>,
+    /// The variables: (direction, node).
+    leaves: Vec<(usize, u32)>,
+    /// Adjoints during a backward sweep.
+    adjoints: Vec<f64>,
+    /// Edges of fused nodes under construction, a stack: a fused node whose terms make
+    /// fused nodes of their own pushes above them and takes its edges back when it closes.
+    scratch: Vec<(u32, f64)>,
+    /// How many recordings are open on this thread (they nest).
+    open: u32,
+}
+
+thread_local! {
+    static TAPE: UnsafeCell<Tape> = const {
+        UnsafeCell::new(Tape {
+            ends: Vec::new(),
+            parents: Vec::new(),
+            partials: Vec::new(),
+            leaves: Vec::new(),
+            adjoints: Vec::new(),
+            scratch: Vec::new(),
+            open: 0,
+        })
+    };
+}
+
+/// Run `f` on this thread's tape.
+///
+/// Safety of the `UnsafeCell`: every caller is a function of this module that does not call
+/// back into user code or into another `with_tape` while it holds the reference, so the
+/// mutable borrow is never aliased.
+#[inline]
+fn with_tape<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
+    TAPE.with(|t| f(unsafe { &mut *t.get() }))
+}
+
+impl Tape {
+    /// Close a node whose edges were just pushed; returns its index.
+    #[inline]
+    fn push_node(&mut self) -> u32 {
+        let index = self.ends.len() as u32;
+        self.ends.push(self.parents.len() as u32);
+        index
+    }
+    #[inline]
+    fn edge(&mut self, parent: u32, partial: f64) {
+        self.parents.push(parent);
+        self.partials.push(partial);
+    }
+    fn truncate(&mut self, mark: Mark) {
+        self.ends.truncate(mark.nodes);
+        self.parents.truncate(mark.edges);
+        self.partials.truncate(mark.edges);
+        self.leaves.truncate(mark.leaves);
+        self.scratch.truncate(mark.scratch);
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    nodes: usize,
+    edges: usize,
+    leaves: usize,
+    scratch: usize,
+}
+
+impl Rev {
+    /// A constant: nothing is recorded for it.
+    #[inline]
+    pub fn constant(value: f64) -> Self {
+        Rev {
+            value,
+            node: CONSTANT,
+        }
+    }
+
+    /// An independent variable for gradient component `direction`. Inside a [`Recording`]
+    /// it is recorded; outside one it is a constant.
+    pub fn variable(value: f64, direction: usize) -> Self {
+        with_tape(|t| {
+            if t.open == 0 {
+                return Rev::constant(value);
+            }
+            let node = t.push_node();
+            t.leaves.push((direction, node));
+            Rev { value, node }
+        })
+    }
+
+    /// The value.
+    #[inline]
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+
+    /// True when the number depends on no variable.
+    #[inline]
+    pub fn is_constant(&self) -> bool {
+        self.node == CONSTANT
+    }
+
+    /// A node with value `value` and one parent.
+    #[inline]
+    pub(crate) fn unary(self, value: f64, partial: f64) -> Self {
+        if self.node == CONSTANT {
+            return Rev::constant(value);
+        }
+        with_tape(|t| {
+            t.edge(self.node, partial);
+            Rev {
+                value,
+                node: t.push_node(),
+            }
+        })
+    }
+
+    /// A node with value `value` and two parents.
+    #[inline]
+    pub(crate) fn binary(self, other: Rev, value: f64, da: f64, db: f64) -> Self {
+        match (self.node == CONSTANT, other.node == CONSTANT) {
+            (true, true) => Rev::constant(value),
+            (false, true) => self.unary(value, da),
+            (true, false) => other.unary(value, db),
+            (false, false) => with_tape(|t| {
+                t.edge(self.node, da);
+                t.edge(other.node, db);
+                Rev {
+                    value,
+                    node: t.push_node(),
+                }
+            }),
+        }
+    }
+
+    /// A node with value `value` and a parent per recorded input, with the partials given.
+    pub(crate) fn fused(value: f64, inputs: &[Rev], partials: &[f64]) -> Self {
+        if inputs.iter().all(|x| x.node == CONSTANT) {
+            return Rev::constant(value);
+        }
+        with_tape(|t| {
+            for (x, &p) in inputs.iter().zip(partials) {
+                if x.node != CONSTANT {
+                    t.edge(x.node, p);
+                }
+            }
+            Rev {
+                value,
+                node: t.push_node(),
+            }
+        })
+    }
+
+    /// A node with value `value` and a parent per recorded term, the terms given by an
+    /// iterator that may itself compute with `Rev` (its edges wait on the scratch stack until
+    /// the node closes, so nodes made by the iterator come first, as they must).
+    pub(crate) fn fused_terms(value: f64, terms: impl IntoIterator<Item = (Rev, f64)>) -> Self {
+        let mark = with_tape(|t| t.scratch.len());
+        for (x, p) in terms {
+            if x.node != CONSTANT {
+                with_tape(|t| t.scratch.push((x.node, p)));
+            }
+        }
+        with_tape(|t| close_scratch(t, mark, value))
+    }
+
+    /// `Σ terms` as one node with an edge (partial 1) per recorded term.
+    pub(crate) fn sum_of(terms: impl IntoIterator<Item = Rev>) -> Self {
+        let mark = with_tape(|t| t.scratch.len());
+        let mut value = 0.0;
+        for x in terms {
+            value += x.value;
+            if x.node != CONSTANT {
+                with_tape(|t| t.scratch.push((x.node, 1.0)));
+            }
+        }
+        with_tape(|t| close_scratch(t, mark, value))
+    }
+
+    /// The derivative of this number along `direction`, by a backward sweep over the tape
+    /// (0 for a constant or outside a recording). This costs a whole sweep: use
+    /// [`Recording::gradient`] to read every direction at once.
+    pub fn partial(&self, direction: usize) -> f64 {
+        if self.node == CONSTANT {
+            return 0.0;
+        }
+        with_tape(|t| {
+            sweep(t, 0, self.node);
+            let d = t
+                .leaves
+                .iter()
+                .filter(|(dir, _)| *dir == direction)
+                .map(|&(_, n)| t.adjoints[n as usize])
+                .sum();
+            t.adjoints.clear();
+            d
+        })
+    }
+}
+
+/// Close a node whose edges are `t.scratch[mark..]` (a constant when there are none).
+fn close_scratch(t: &mut Tape, mark: usize, value: f64) -> Rev {
+    if t.scratch.len() <= mark {
+        return Rev::constant(value);
+    }
+    for &(parent, partial) in &t.scratch[mark..] {
+        t.parents.push(parent);
+        t.partials.push(partial);
+    }
+    t.scratch.truncate(mark);
+    Rev {
+        value,
+        node: t.push_node(),
+    }
+}
+
+/// Accumulate adjoints of `output` into `t.adjoints` for the nodes from `first` on.
+fn sweep(t: &mut Tape, first: usize, output: u32) {
+    let n = t.ends.len();
+    t.adjoints.clear();
+    t.adjoints.resize(n, 0.0);
+    let out = output as usize;
+    if out >= n || out < first {
+        return;
+    }
+    t.adjoints[out] = 1.0;
+    let (ends, parents, partials, adjoints) = (&t.ends, &t.parents, &t.partials, &mut t.adjoints);
+    for i in (first..=out).rev() {
+        let a = adjoints[i];
+        if a == 0.0 {
+            continue;
+        }
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        for e in start..ends[i] as usize {
+            let p = parents[e] as usize;
+            // Parents recorded before this recording started are constants to it.
+            if p >= first {
+                adjoints[p] += partials[e] * a;
+            }
+        }
+    }
+}
+
+/// One reverse-mode recording on the current thread.
+///
+/// Creating it opens a recording: [`Rev`] variables made while it is alive are recorded,
+/// and so is every operation on them. [`gradient`](Recording::gradient) reads the gradient
+/// of a result. Dropping it (also when a panic unwinds through it) removes what it recorded,
+/// keeping the storage for the next recording. Recordings nest: an inner one treats the
+/// outer one's numbers as constants.
+pub struct Recording {
+    mark: Mark,
+    /// Not `Send`: the recording belongs to the thread's tape.
+    _thread: PhantomData<*const ()>,
+}
+
+impl Recording {
+    /// Open a recording on this thread.
+    pub fn start() -> Self {
+        let mark = with_tape(|t| {
+            t.open += 1;
+            Mark {
+                nodes: t.ends.len(),
+                edges: t.parents.len(),
+                leaves: t.leaves.len(),
+                scratch: t.scratch.len(),
+            }
+        });
+        Recording {
+            mark,
+            _thread: PhantomData,
+        }
+    }
+
+    /// The gradient of `output` with respect to the variables made in this recording:
+    /// `grad[d]` receives the sum of the adjoints of the variables with direction `d`
+    /// (0 for directions without a variable; variables with directions beyond `grad` are
+    /// ignored).
+    pub fn gradient(&self, output: Rev, grad: &mut [f64]) {
+        grad.iter_mut().for_each(|g| *g = 0.0);
+        if output.node == CONSTANT || (output.node as usize) < self.mark.nodes {
+            return;
+        }
+        with_tape(|t| {
+            sweep(t, self.mark.nodes, output.node);
+            for &(direction, node) in &t.leaves[self.mark.leaves..] {
+                if let Some(g) = grad.get_mut(direction) {
+                    *g += t.adjoints[node as usize];
+                }
+            }
+            t.adjoints.clear();
+        });
+    }
+
+    /// The number of nodes recorded so far in this recording.
+    pub fn nodes(&self) -> usize {
+        with_tape(|t| t.ends.len() - self.mark.nodes)
+    }
+
+    /// The number of edges (parent links) recorded so far in this recording.
+    pub fn edges(&self) -> usize {
+        with_tape(|t| t.parents.len() - self.mark.edges)
+    }
+}
+
+impl Drop for Recording {
+    fn drop(&mut self) {
+        let mark = self.mark;
+        with_tape(|t| {
+            t.truncate(mark);
+            t.open = t.open.saturating_sub(1);
+        });
+    }
+}
+
+impl fmt::Debug for Rev {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.node == CONSTANT {
+            write!(f, "{:?}", self.value)
+        } else {
+            write!(f, "{:?} (node {})", self.value, self.node)
+        }
+    }
+}
+
+impl fmt::Display for Rev {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.value, f)
+    }
+}
+
+impl PartialEq for Rev {
+    /// Equal values (as for dual numbers' comparisons, derivatives are not compared).
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+impl Add for Rev {
+    type Output = Rev;
+    #[inline]
+    fn add(self, rhs: Rev) -> Rev {
+        self.binary(rhs, self.value + rhs.value, 1.0, 1.0)
+    }
+}
+impl Sub for Rev {
+    type Output = Rev;
+    #[inline]
+    fn sub(self, rhs: Rev) -> Rev {
+        self.binary(rhs, self.value - rhs.value, 1.0, -1.0)
+    }
+}
+impl Mul for Rev {
+    type Output = Rev;
+    #[inline]
+    fn mul(self, rhs: Rev) -> Rev {
+        self.binary(rhs, self.value * rhs.value, rhs.value, self.value)
+    }
+}
+impl Div for Rev {
+    type Output = Rev;
+    #[inline]
+    fn div(self, rhs: Rev) -> Rev {
+        let inv = 1.0 / rhs.value;
+        let q = self.value * inv;
+        self.binary(rhs, q, inv, -q * inv)
+    }
+}
+impl Neg for Rev {
+    type Output = Rev;
+    #[inline]
+    fn neg(self) -> Rev {
+        self.unary(-self.value, -1.0)
+    }
+}
+impl Add<f64> for Rev {
+    type Output = Rev;
+    #[inline]
+    fn add(self, rhs: f64) -> Rev {
+        self.unary(self.value + rhs, 1.0)
+    }
+}
+impl Sub<f64> for Rev {
+    type Output = Rev;
+    #[inline]
+    fn sub(self, rhs: f64) -> Rev {
+        self.unary(self.value - rhs, 1.0)
+    }
+}
+impl Mul<f64> for Rev {
+    type Output = Rev;
+    #[inline]
+    fn mul(self, rhs: f64) -> Rev {
+        self.unary(self.value * rhs, rhs)
+    }
+}
+impl Div<f64> for Rev {
+    type Output = Rev;
+    #[inline]
+    fn div(self, rhs: f64) -> Rev {
+        let inv = 1.0 / rhs;
+        self.unary(self.value * inv, inv)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outside_a_recording_nothing_is_recorded() {
+        let x = Rev::variable(2.0, 0);
+        assert!(x.is_constant());
+        assert_eq!((x * x).value(), 4.0);
+    }
+
+    #[test]
+    fn recordings_nest_and_leave_nothing_behind() {
+        let outer = Recording::start();
+        let x = Rev::variable(3.0, 0);
+        let y = x * x;
+        {
+            let inner = Recording::start();
+            let z = Rev::variable(2.0, 0);
+            // x is the outer recording's: a constant to the inner one.
+            let w = z * y;
+            let mut g = [0.0];
+            inner.gradient(w, &mut g);
+            assert_eq!(g, [9.0]);
+        }
+        let mut g = [0.0];
+        outer.gradient(y, &mut g);
+        assert_eq!(g, [6.0]);
+        drop(outer);
+        with_tape(|t| assert!(t.ends.is_empty() && t.parents.is_empty() && t.open == 0));
+    }
+
+    #[test]
+    fn a_fused_node_may_be_built_from_terms_that_record_nodes() {
+        let rec = Recording::start();
+        let a = Rev::variable(2.0, 0);
+        let b = Rev::variable(3.0, 1);
+        // Σ of (a·b, a·a via an inner fused sum, b): the inner nodes close before the outer.
+        let inner = |x: Rev| Rev::sum_of([x * x, x]);
+        let f = Rev::sum_of([a * b, inner(a), b]);
+        assert_eq!(f.value(), 6.0 + 6.0 + 3.0);
+        let mut g = [0.0; 2];
+        rec.gradient(f, &mut g);
+        assert_eq!(g, [3.0 + 2.0 * 2.0 + 1.0, 2.0 + 1.0]);
+        let h = Rev::fused_terms(1.0, [(a * a, 0.5), (Rev::constant(1.0), 9.0), (b, -1.0)]);
+        rec.gradient(h, &mut g);
+        assert_eq!(g, [0.5 * 4.0, -1.0]);
+        with_tape(|t| assert!(t.scratch.is_empty()));
+    }
+
+    #[test]
+    fn a_panic_inside_a_recording_leaves_the_tape_empty() {
+        let result = std::panic::catch_unwind(|| {
+            let _rec = Recording::start();
+            let x = Rev::variable(1.0, 0);
+            let _ = x + x;
+            panic!("inside a model");
+        });
+        assert!(result.is_err());
+        with_tape(|t| assert!(t.ends.is_empty() && t.leaves.is_empty() && t.open == 0));
+    }
+
+    #[test]
+    fn a_variable_used_twice_in_one_direction_sums_its_adjoints() {
+        let rec = Recording::start();
+        let a = Rev::variable(2.0, 1);
+        let b = Rev::variable(2.0, 1);
+        let mut g = [0.0; 3];
+        rec.gradient(a * b, &mut g);
+        assert_eq!(g, [0.0, 4.0, 0.0]);
+        assert_eq!((a * b).partial(1), 4.0);
+    }
+
+    #[test]
+    fn fused_nodes_skip_constant_inputs() {
+        let rec = Recording::start();
+        let a = Rev::variable(1.0, 0);
+        let f = Rev::fused(5.0, &[Rev::constant(2.0), a, a], &[7.0, 2.0, 3.0]);
+        assert_eq!(rec.edges(), 2);
+        let mut g = [0.0];
+        rec.gradient(f, &mut g);
+        assert_eq!(g, [5.0]);
+    }
+}
