@@ -232,22 +232,33 @@ impl<S: Scalar> Distribution<S> for MultivariateNormal<S> {
         if x.len() != d {
             return neg_inf();
         }
-        // Forward substitution: L z = x − μ.
-        let mut z: Vec<Real<S>> = Vec::with_capacity(d);
-        let mut quad = Real::new(0.0);
-        let mut log_det = Real::new(0.0);
+        // In f64: forward substitution L z = x − μ, back substitution Lᵀ w = z. Then
+        // ∂/∂x = −w, ∂/∂μ = w, ∂/∂Lᵢⱼ = wᵢ zⱼ − δᵢⱼ / Lᵢᵢ (i ≥ j): one fused node.
+        let l = |i: usize, j: usize| self.scale_tril[(i, j)].value();
+        let mut z = vec![0.0; d];
         for i in 0..d {
-            let mut r = x[i] - self.loc[i];
-            for (j, &zj) in z.iter().enumerate() {
-                r -= self.scale_tril[(i, j)] * zj;
-            }
-            let lii = self.scale_tril[(i, i)];
-            let zi = r / lii;
-            quad += zi * zi;
-            log_det += lii.ln();
-            z.push(zi);
+            let r = (0..i).fold(x[i].value() - self.loc[i].value(), |r, j| {
+                r - l(i, j) * z[j]
+            });
+            z[i] = r / l(i, i);
         }
-        -0.5 * quad - log_det - LN_SQRT_2PI * d as f64
+        let mut w = vec![0.0; d];
+        for i in (0..d).rev() {
+            let r = (i + 1..d).fold(z[i], |r, j| r - l(j, i) * w[j]);
+            w[i] = r / l(i, i);
+        }
+        let quad: f64 = z.iter().map(|v| v * v).sum();
+        let log_det: f64 = (0..d).map(|i| l(i, i).ln()).sum();
+        let value = -0.5 * quad - log_det - LN_SQRT_2PI * d as f64;
+        let vectors = (0..d).flat_map(|i| [(x[i].0, -w[i]), (self.loc[i].0, w[i])]);
+        let tril = (0..d).flat_map(|i| {
+            let (w, z) = (&w, &z);
+            (0..=i).map(move |j| {
+                let diag = if i == j { 1.0 / l(i, i) } else { 0.0 };
+                (self.scale_tril[(i, j)].0, w[i] * z[j] - diag)
+            })
+        });
+        Real(S::fused_terms(value, vectors.chain(tril)))
     }
     fn support(&self) -> Constraint {
         Constraint::Real
