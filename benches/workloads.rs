@@ -1,12 +1,12 @@
-//! The reference workloads W1–W4 (data/README.md and ../shared/bench-data/README.md), with
+//! The reference workloads W1–W4 and W7 (data/README.md and ../shared/bench-data/README.md), with
 //! the peers' settings and timing policy, one JSON line each on stdout.
 //!
-//! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w3` a subset.
+//! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w7` a subset.
 //! Timing: one short warm-up call first; a timed run under 2 s is repeated 5 times with the
 //! same seed and the median is reported (all repetitions in `wall_s_all`).
 
 use smallx::infer::diagnostics::ess_bulk;
-use smallx::infer::{Adam, AutoNormal, Importance, Metropolis, Svi, TraceElbo};
+use smallx::infer::{Adam, AutoNormal, GradMode, Importance, Metropolis, Svi, TraceElbo};
 use smallx::prelude::*;
 use std::time::Instant;
 
@@ -58,6 +58,22 @@ fn logreg_rows(x: &DMatrix<f64>, y: &[bool]) {
     let logits =
         (0..x.nrows()).map(|i| (0..x.ncols()).fold(intercept, |acc, j| acc + beta[j] * x[(i, j)]));
     observe!("y", Batch::new(logits.map(Bernoulli::logits)), y);
+}
+
+/// W7/W8: a varying-intercept regression, written as a new user writes it (the likelihood as
+/// one `Batch` of normals indexed by group).
+#[model]
+fn hier(j: usize, group: &[usize], x: &[f64], y: &[f64]) {
+    let mu_a = sample!("mu_a", Normal::new(0.0, 5.0));
+    let sigma_a = sample!("sigma_a", HalfNormal::new(2.5));
+    let beta = sample!("beta", Normal::new(0.0, 5.0));
+    let sigma = sample!("sigma", HalfNormal::new(2.5));
+    let z = sample!("z", Normal::new(0.0, 1.0).iid(j));
+    let means = group
+        .iter()
+        .zip(x)
+        .map(|(&g, &xi)| Normal::new(mu_a + sigma_a * z[g] + beta * xi, sigma));
+    observe!("y", Batch::new(means), y);
 }
 
 /// Time `f` by the peers' policy; returns (median seconds, all repetitions, last output).
@@ -296,13 +312,74 @@ fn w4() {
     }
 }
 
+fn w7() {
+    for j in [100usize, 400] {
+        let data = load(&format!("hier{j}.json"), &["group", "x", "y"]);
+        let group: Vec<usize> = match data.get("group") {
+            Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
+            _ => panic!("group is an integer vector"),
+        };
+        let (x, y) = (reals(&data, "x"), reals(&data, "y"));
+        let args = (j, &group[..], &x[..], &y[..]);
+        let variants: &[(GradMode, &str)] = if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
+            &[
+                (GradMode::Auto, "reverse mode (Auto)"),
+                (GradMode::Forward, "forward mode"),
+            ]
+        } else {
+            &[(GradMode::Auto, "reverse mode (Auto)")]
+        };
+        for &(mode, label) in variants {
+            let fit = |steps: usize| {
+                let mut svi = Svi::new(
+                    hier,
+                    AutoNormal::new(hier),
+                    Adam::new(0.01),
+                    TraceElbo::new(),
+                )
+                .seed(0)
+                .progress(false)
+                .grad_mode(mode);
+                let losses = svi.run(steps, &args).expect("W7 runs");
+                let (guide, params) = svi.into_parts();
+                (guide.median(&params).expect("fitted"), losses)
+            };
+            fit(10);
+            let (wall, all, (median, losses)) = timed(|| fit(2000));
+            let loc = |k: &str| median.get(k).and_then(|v| v.as_f64()).unwrap_or(f64::NAN);
+            let result = format!(
+                "{{\"final_loss\": {:.2}, \"loss_last100_mean\": {:.2}, \"mu_a_loc\": {:.4}, \"beta_loc\": {:.4}, \"latent_dim\": {}}}",
+                losses[losses.len() - 1],
+                mean_last(&losses, 100),
+                loc("mu_a"),
+                loc("beta"),
+                j + 4
+            );
+            emit(
+                &format!("hier{j}_svi"),
+                &format!("Svi::run, TraceElbo, AutoNormal; Batch of Normal; {label}"),
+                "svi_step",
+                2000,
+                (wall, all),
+                result,
+            );
+        }
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with('-'))
         .collect();
     let wanted = |w: &str| args.is_empty() || args.iter().any(|a| a == w);
-    for (name, run) in [("w1", w1 as fn()), ("w2", w2), ("w3", w3), ("w4", w4)] {
+    for (name, run) in [
+        ("w1", w1 as fn()),
+        ("w2", w2),
+        ("w3", w3),
+        ("w4", w4),
+        ("w7", w7),
+    ] {
         if wanted(name) {
             run();
         }

@@ -3,7 +3,8 @@ peer / smallx of the time per unit (above 1: smallx is faster)."""
 import json
 import sys
 
-WORKLOADS = ["scale_svi", "scale_importance", "best_mh", "logreg_svi", "eight_schools_nuts", "logreg_nuts"]
+WORKLOADS = ["scale_svi", "scale_importance", "best_mh", "logreg_svi", "eight_schools_nuts", "logreg_nuts",
+             "hier100_svi", "hier400_svi", "hier100_nuts", "hier400_nuts"]
 
 
 def load(path):
@@ -22,7 +23,7 @@ def load(path):
 def key_result(r):
     res = r.get("result", {})
     keys = ["a", "b", "mean", "log_normalizer", "log_normalizer_est", "logZ", "ess", "mu", "sigma", "min_ess_per_s",
-            "final_loss", "max_abs_err_beta"]
+            "final_loss", "max_abs_err_beta", "mu_a_loc", "beta_loc"]
     parts = []
     for k in keys:
         if k in res:

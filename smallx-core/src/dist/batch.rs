@@ -226,11 +226,7 @@ where
         if D::Value::batch_len(x) != self.parts.len() {
             return Real::new(f64::NEG_INFINITY);
         }
-        self.parts
-            .iter()
-            .enumerate()
-            .map(|(i, d)| d.log_prob(&D::Value::batch_get(x, i)))
-            .sum()
+        D::log_prob_batch(&self.parts, D::Value::batch_slice(x))
     }
     fn log_prob_pointwise(&self, x: &Self::Value) -> Vec<Real<S>> {
         self.parts

@@ -78,6 +78,13 @@ pub trait Distribution<S: Scalar>: Clone + Send + Sync + 'static {
         xs.iter().map(|x| self.log_prob(x)).sum()
     }
 
+    /// `Σᵢ log_prob(parts[i], xs[i])`: the log density of independent draws from a batch of
+    /// this family with per-element parameters ([`Batch`]). Families override it to hoist
+    /// shared work and to record one reverse-mode node for the whole batch.
+    fn log_prob_batch(parts: &[Self], xs: &[Self::Value]) -> Real<S> {
+        parts.iter().zip(xs).map(|(d, x)| d.log_prob(x)).sum()
+    }
+
     /// The log density of each conditionally independent part of `x`: one number for a
     /// univariate or multivariate distribution, one per element for a vectorised site (what
     /// WAIC and LOO need). Sums to [`log_prob`](Distribution::log_prob).

@@ -31,12 +31,14 @@
 //! assert_eq!(grad, [3.0 + 0.5, 2.0]);
 //! ```
 
-use std::cell::UnsafeCell;
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
-/// No node: the number is a constant.
-const CONSTANT: u32 = u32::MAX;
+/// No node: the number is a constant. As a parent: no parent.
+const NONE: u32 = u32::MAX;
+/// A node whose parents are listed in the tape's edge list.
+const FUSED: u32 = u32::MAX - 1;
 
 /// A real number that records its computation for reverse-mode differentiation.
 ///
@@ -48,14 +50,24 @@ pub struct Rev {
     node: u32,
 }
 
-/// The nodes recorded on one thread, in creation order.
+/// One operation: up to two parents with their partials inline (a leaf has none, a unary
+/// operation one); a fused node has `a == FUSED` and its edges in `Tape::edges`, at the span
+/// numbered `b`.
+#[derive(Clone, Copy)]
+struct Node {
+    a: u32,
+    b: u32,
+    da: f64,
+    db: f64,
+}
+
+/// The nodes recorded on one thread, in creation order (every parent before its children).
 struct Tape {
-    /// `ends[i]` is one past the last edge of node `i`; its first is `ends[i - 1]` (or 0).
-    ends: Vec<u32>,
-    /// The parent of each edge.
-    parents: Vec<u32>,
-    /// `∂node/∂parent` of each edge.
-    partials: Vec<f64>,
+    nodes: Vec<Node>,
+    /// The edges of fused nodes: (parent, `∂node/∂parent`).
+    edges: Vec<(u32, f64)>,
+    /// Each fused node's edges: `edges[start..end]`.
+    spans: Vec<(u32, u32)>,
     /// The variables: (direction, node).
     leaves: Vec<(usize, u32)>,
     /// Adjoints during a backward sweep.
@@ -67,56 +79,86 @@ struct Tape {
     open: u32,
 }
 
-thread_local! {
-    static TAPE: UnsafeCell<Tape> = const {
-        UnsafeCell::new(Tape {
-            ends: Vec::new(),
-            parents: Vec::new(),
-            partials: Vec::new(),
+impl Tape {
+    const fn new() -> Self {
+        Tape {
+            nodes: Vec::new(),
+            edges: Vec::new(),
+            spans: Vec::new(),
             leaves: Vec::new(),
             adjoints: Vec::new(),
             scratch: Vec::new(),
             open: 0,
-        })
-    };
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, node: Node) -> u32 {
+        let index = self.nodes.len() as u32;
+        self.nodes.push(node);
+        index
+    }
+
+    fn truncate(&mut self, mark: Mark) {
+        self.nodes.truncate(mark.nodes);
+        self.edges.truncate(mark.edges);
+        self.spans.truncate(mark.spans);
+        self.leaves.truncate(mark.leaves);
+        self.scratch.truncate(mark.scratch);
+    }
+}
+
+thread_local! {
+    /// This thread's tape, allocated on first use. A raw pointer in a `Cell` needs no
+    /// destructor, so reaching it is a plain thread-local load (a `thread_local!` with a
+    /// destructor checks its registration state on every access, which was measured at a
+    /// fifth of a W7 step).
+    static TAPE: Cell<*mut Tape> = const { Cell::new(std::ptr::null_mut()) };
+    /// Frees the tape when the thread exits; touched only when the tape is allocated.
+    static OWNER: TapeOwner = const { TapeOwner };
+}
+
+struct TapeOwner;
+
+impl Drop for TapeOwner {
+    fn drop(&mut self) {
+        let tape = TAPE.with(|t| t.replace(std::ptr::null_mut()));
+        if !tape.is_null() {
+            // SAFETY: allocated by `allocate_tape` with `Box::into_raw`, freed once (the
+            // pointer was swapped out above).
+            drop(unsafe { Box::from_raw(tape) });
+        }
+    }
+}
+
+#[cold]
+fn allocate_tape() -> *mut Tape {
+    let tape = Box::into_raw(Box::new(Tape::new()));
+    TAPE.with(|t| t.set(tape));
+    // Register the owner so that the tape is freed at thread exit.
+    OWNER.with(|_| {});
+    tape
 }
 
 /// Run `f` on this thread's tape.
 ///
-/// Safety of the `UnsafeCell`: every caller is a function of this module that does not call
-/// back into user code or into another `with_tape` while it holds the reference, so the
-/// mutable borrow is never aliased.
-#[inline]
+/// Safety of the mutable reference: every caller is a function of this module that does not
+/// call back into user code or into another `with_tape` while it holds the reference, so it
+/// is never aliased; the tape lives until the thread exits.
+#[inline(always)]
 fn with_tape<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
-    TAPE.with(|t| f(unsafe { &mut *t.get() }))
-}
-
-impl Tape {
-    /// Close a node whose edges were just pushed; returns its index.
-    #[inline]
-    fn push_node(&mut self) -> u32 {
-        let index = self.ends.len() as u32;
-        self.ends.push(self.parents.len() as u32);
-        index
+    let mut tape = TAPE.with(Cell::get);
+    if tape.is_null() {
+        tape = allocate_tape();
     }
-    #[inline]
-    fn edge(&mut self, parent: u32, partial: f64) {
-        self.parents.push(parent);
-        self.partials.push(partial);
-    }
-    fn truncate(&mut self, mark: Mark) {
-        self.ends.truncate(mark.nodes);
-        self.parents.truncate(mark.edges);
-        self.partials.truncate(mark.edges);
-        self.leaves.truncate(mark.leaves);
-        self.scratch.truncate(mark.scratch);
-    }
+    f(unsafe { &mut *tape })
 }
 
 #[derive(Clone, Copy, Debug)]
 struct Mark {
     nodes: usize,
     edges: usize,
+    spans: usize,
     leaves: usize,
     scratch: usize,
 }
@@ -125,10 +167,7 @@ impl Rev {
     /// A constant: nothing is recorded for it.
     #[inline]
     pub fn constant(value: f64) -> Self {
-        Rev {
-            value,
-            node: CONSTANT,
-        }
+        Rev { value, node: NONE }
     }
 
     /// An independent variable for gradient component `direction`. Inside a [`Recording`]
@@ -138,7 +177,12 @@ impl Rev {
             if t.open == 0 {
                 return Rev::constant(value);
             }
-            let node = t.push_node();
+            let node = t.push(Node {
+                a: NONE,
+                b: NONE,
+                da: 0.0,
+                db: 0.0,
+            });
             t.leaves.push((direction, node));
             Rev { value, node }
         })
@@ -153,58 +197,72 @@ impl Rev {
     /// True when the number depends on no variable.
     #[inline]
     pub fn is_constant(&self) -> bool {
-        self.node == CONSTANT
+        self.node == NONE
     }
 
     /// A node with value `value` and one parent.
     #[inline]
     pub(crate) fn unary(self, value: f64, partial: f64) -> Self {
-        if self.node == CONSTANT {
+        if self.node == NONE {
             return Rev::constant(value);
         }
-        with_tape(|t| {
-            t.edge(self.node, partial);
-            Rev {
-                value,
-                node: t.push_node(),
-            }
-        })
+        let node = with_tape(|t| {
+            t.push(Node {
+                a: self.node,
+                b: NONE,
+                da: partial,
+                db: 0.0,
+            })
+        });
+        Rev { value, node }
     }
 
     /// A node with value `value` and two parents.
     #[inline]
     pub(crate) fn binary(self, other: Rev, value: f64, da: f64, db: f64) -> Self {
-        match (self.node == CONSTANT, other.node == CONSTANT) {
+        match (self.node == NONE, other.node == NONE) {
             (true, true) => Rev::constant(value),
             (false, true) => self.unary(value, da),
             (true, false) => other.unary(value, db),
-            (false, false) => with_tape(|t| {
-                t.edge(self.node, da);
-                t.edge(other.node, db);
-                Rev {
-                    value,
-                    node: t.push_node(),
-                }
-            }),
+            (false, false) => {
+                let node = with_tape(|t| {
+                    t.push(Node {
+                        a: self.node,
+                        b: other.node,
+                        da,
+                        db,
+                    })
+                });
+                Rev { value, node }
+            }
         }
     }
 
     /// A node with value `value` and a parent per recorded input, with the partials given.
     pub(crate) fn fused(value: f64, inputs: &[Rev], partials: &[f64]) -> Self {
-        if inputs.iter().all(|x| x.node == CONSTANT) {
-            return Rev::constant(value);
+        match inputs.iter().filter(|x| x.node != NONE).count() {
+            0 => return Rev::constant(value),
+            1 | 2 => {
+                // Small enough for an inline node.
+                let mut recorded = inputs
+                    .iter()
+                    .zip(partials)
+                    .filter(|(x, _)| x.node != NONE);
+                let (x, &dx) = recorded.next().unwrap_or((&inputs[0], &0.0));
+                return match recorded.next() {
+                    Some((y, &dy)) => x.binary(*y, value, dx, dy),
+                    None => x.unary(value, dx),
+                };
+            }
+            _ => {}
         }
-        with_tape(|t| {
-            for (x, &p) in inputs.iter().zip(partials) {
-                if x.node != CONSTANT {
-                    t.edge(x.node, p);
-                }
+        let mark = with_tape(|t| t.scratch.len());
+        for (x, &p) in inputs.iter().zip(partials) {
+            if x.node != NONE {
+                with_tape(|t| push_scratch(t, mark, x.node, p));
             }
-            Rev {
-                value,
-                node: t.push_node(),
-            }
-        })
+        }
+        with_tape(|t| close_scratch(t, mark, value))
     }
 
     /// A node with value `value` and a parent per recorded term, the terms given by an
@@ -213,8 +271,8 @@ impl Rev {
     pub(crate) fn fused_terms(value: f64, terms: impl IntoIterator<Item = (Rev, f64)>) -> Self {
         let mark = with_tape(|t| t.scratch.len());
         for (x, p) in terms {
-            if x.node != CONSTANT {
-                with_tape(|t| t.scratch.push((x.node, p)));
+            if x.node != NONE {
+                with_tape(|t| push_scratch(t, mark, x.node, p));
             }
         }
         with_tape(|t| close_scratch(t, mark, value))
@@ -226,8 +284,8 @@ impl Rev {
         let mut value = 0.0;
         for x in terms {
             value += x.value;
-            if x.node != CONSTANT {
-                with_tape(|t| t.scratch.push((x.node, 1.0)));
+            if x.node != NONE {
+                with_tape(|t| push_scratch(t, mark, x.node, 1.0));
             }
         }
         with_tape(|t| close_scratch(t, mark, value))
@@ -237,7 +295,7 @@ impl Rev {
     /// (0 for a constant or outside a recording). This costs a whole sweep: use
     /// [`Recording::gradient`] to read every direction at once.
     pub fn partial(&self, direction: usize) -> f64 {
-        if self.node == CONSTANT {
+        if self.node == NONE {
             return 0.0;
         }
         with_tape(|t| {
@@ -254,25 +312,62 @@ impl Rev {
     }
 }
 
+/// Add an edge to the fused node under construction, merging it into the previous edge when
+/// both have the same parent (a batch whose elements share a scale).
+#[inline(always)]
+fn push_scratch(t: &mut Tape, mark: usize, node: u32, partial: f64) {
+    if t.scratch.len() > mark
+        && let Some(last) = t.scratch.last_mut()
+        && last.0 == node
+    {
+        last.1 += partial;
+        return;
+    }
+    t.scratch.push((node, partial));
+}
+
 /// Close a node whose edges are `t.scratch[mark..]` (a constant when there are none).
 fn close_scratch(t: &mut Tape, mark: usize, value: f64) -> Rev {
-    if t.scratch.len() <= mark {
-        return Rev::constant(value);
-    }
-    for &(parent, partial) in &t.scratch[mark..] {
-        t.parents.push(parent);
-        t.partials.push(partial);
-    }
+    let node = match t.scratch.len().saturating_sub(mark) {
+        0 => return Rev::constant(value),
+        1 => {
+            let (a, da) = t.scratch[mark];
+            Node {
+                a,
+                b: NONE,
+                da,
+                db: 0.0,
+            }
+        }
+        2 => {
+            let ((a, da), (b, db)) = (t.scratch[mark], t.scratch[mark + 1]);
+            Node { a, b, da, db }
+        }
+        _ => {
+            let start = t.edges.len() as u32;
+            t.edges.extend_from_slice(&t.scratch[mark..]);
+            let span = t.spans.len() as u32;
+            t.spans.push((start, t.edges.len() as u32));
+            Node {
+                a: FUSED,
+                b: span,
+                da: 0.0,
+                db: 0.0,
+            }
+        }
+    };
     t.scratch.truncate(mark);
     Rev {
         value,
-        node: t.push_node(),
+        node: t.push(node),
     }
 }
 
-/// Accumulate adjoints of `output` into `t.adjoints` for the nodes from `first` on.
+/// Accumulate the adjoints of `output` into `t.adjoints`, sweeping the nodes from `output`
+/// down to `first`. Parents recorded before `first` (by an enclosing recording) receive
+/// adjoints that are never propagated further: to this sweep they are constants.
 fn sweep(t: &mut Tape, first: usize, output: u32) {
-    let n = t.ends.len();
+    let n = t.nodes.len();
     t.adjoints.clear();
     t.adjoints.resize(n, 0.0);
     let out = output as usize;
@@ -280,18 +375,22 @@ fn sweep(t: &mut Tape, first: usize, output: u32) {
         return;
     }
     t.adjoints[out] = 1.0;
-    let (ends, parents, partials, adjoints) = (&t.ends, &t.parents, &t.partials, &mut t.adjoints);
+    let (nodes, edges, spans, adjoints) = (&t.nodes, &t.edges, &t.spans, &mut t.adjoints);
     for i in (first..=out).rev() {
-        let a = adjoints[i];
-        if a == 0.0 {
+        let adj = adjoints[i];
+        if adj == 0.0 {
             continue;
         }
-        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
-        for e in start..ends[i] as usize {
-            let p = parents[e] as usize;
-            // Parents recorded before this recording started are constants to it.
-            if p >= first {
-                adjoints[p] += partials[e] * a;
+        let node = nodes[i];
+        if node.a < FUSED {
+            adjoints[node.a as usize] += node.da * adj;
+            if node.b != NONE {
+                adjoints[node.b as usize] += node.db * adj;
+            }
+        } else if node.a == FUSED {
+            let (start, end) = spans[node.b as usize];
+            for &(p, d) in &edges[start as usize..end as usize] {
+                adjoints[p as usize] += d * adj;
             }
         }
     }
@@ -316,8 +415,9 @@ impl Recording {
         let mark = with_tape(|t| {
             t.open += 1;
             Mark {
-                nodes: t.ends.len(),
-                edges: t.parents.len(),
+                nodes: t.nodes.len(),
+                edges: t.edges.len(),
+                spans: t.spans.len(),
                 leaves: t.leaves.len(),
                 scratch: t.scratch.len(),
             }
@@ -334,7 +434,7 @@ impl Recording {
     /// ignored).
     pub fn gradient(&self, output: Rev, grad: &mut [f64]) {
         grad.iter_mut().for_each(|g| *g = 0.0);
-        if output.node == CONSTANT || (output.node as usize) < self.mark.nodes {
+        if output.node == NONE || (output.node as usize) < self.mark.nodes {
             return;
         }
         with_tape(|t| {
@@ -350,12 +450,25 @@ impl Recording {
 
     /// The number of nodes recorded so far in this recording.
     pub fn nodes(&self) -> usize {
-        with_tape(|t| t.ends.len() - self.mark.nodes)
+        with_tape(|t| t.nodes.len() - self.mark.nodes)
     }
 
     /// The number of edges (parent links) recorded so far in this recording.
     pub fn edges(&self) -> usize {
-        with_tape(|t| t.parents.len() - self.mark.edges)
+        with_tape(|t| {
+            t.nodes[self.mark.nodes..]
+                .iter()
+                .map(|n| match n.a {
+                    NONE => 0,
+                    FUSED => {
+                        let (start, end) = t.spans[n.b as usize];
+                        (end - start) as usize
+                    }
+                    _ if n.b == NONE => 1,
+                    _ => 2,
+                })
+                .sum()
+        })
     }
 }
 
@@ -371,7 +484,7 @@ impl Drop for Recording {
 
 impl fmt::Debug for Rev {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.node == CONSTANT {
+        if self.node == NONE {
             write!(f, "{:?}", self.value)
         } else {
             write!(f, "{:?} (node {})", self.value, self.node)
@@ -490,7 +603,7 @@ mod tests {
         outer.gradient(y, &mut g);
         assert_eq!(g, [6.0]);
         drop(outer);
-        with_tape(|t| assert!(t.ends.is_empty() && t.parents.is_empty() && t.open == 0));
+        with_tape(|t| assert!(t.nodes.is_empty() && t.edges.is_empty() && t.open == 0));
     }
 
     #[test]
@@ -520,7 +633,7 @@ mod tests {
             panic!("inside a model");
         });
         assert!(result.is_err());
-        with_tape(|t| assert!(t.ends.is_empty() && t.leaves.is_empty() && t.open == 0));
+        with_tape(|t| assert!(t.nodes.is_empty() && t.leaves.is_empty() && t.open == 0));
     }
 
     #[test]
