@@ -4,10 +4,14 @@
 //!    log-joint and its full gradient divided by the time of the log-joint alone, in forward
 //!    mode (bound about 1 + d) and in reverse mode (a constant), with the reverse tape's nodes
 //!    and edges per evaluation.
-//! 2. The time per SVI step of W4 (logistic regression, 20 predictors, AutoNormal) as the number
+//! 2. Where the time of a W7 SVI step goes in reverse mode (J = 100 and 400): the primal
+//!    (model and guide with `f64`), recording the tape, the backward sweep, and the rest of the
+//!    step (optimiser, parameter bookkeeping); tape nodes per observation and ns per node.
+//! 3. The time per SVI step of W4 (logistic regression, 20 predictors, AutoNormal) as the number
 //!    of observations grows from 1 000 to 100 000, with the likelihood as one `BernoulliGlm`.
 //!
-//! `cargo bench --bench gradient_cost`; prints two markdown tables.
+//! `cargo bench --bench gradient_cost`; prints three markdown tables (`-- cost`, `-- w7`,
+//! `-- n` for one).
 
 use rand_distr::{Distribution as _, StandardNormal};
 use smallx::infer::latent::{
@@ -93,6 +97,96 @@ fn gradient_cost() {
     }
 }
 
+/// W7's model, as in the workloads bench.
+#[model]
+fn hier(j: usize, group: &[usize], x: &[f64], y: &[f64]) {
+    let mu_a = sample!("mu_a", Normal::new(0.0, 5.0));
+    let sigma_a = sample!("sigma_a", HalfNormal::new(2.5));
+    let beta = sample!("beta", Normal::new(0.0, 5.0));
+    let sigma = sample!("sigma", HalfNormal::new(2.5));
+    let z = sample!("z", Normal::new(0.0, 1.0).iid(j));
+    let alpha: Vec<Real> = z.iter().map(|&zj| mu_a + sigma_a * zj).collect();
+    let means = group
+        .iter()
+        .zip(x)
+        .map(|(&g, &xi)| Normal::new(alpha[g] + beta * xi, sigma));
+    observe!("y", Batch::new(means), y);
+}
+
+fn w7_breakdown() {
+    use smallx::infer::elbo::{particle_elbo, run_model_and_guide};
+    println!();
+    println!(
+        "| W7, J | observations | SVI step µs | primal (f64) µs | recording µs | sweep µs | rest µs | tape nodes | nodes per observation | ns per node (record + sweep) |"
+    );
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for j in [100usize, 400] {
+        let path = format!("{}/data/hier{j}.json", env!("CARGO_MANIFEST_DIR"));
+        let data = Data::from_json_keys(
+            &std::fs::read_to_string(path).expect("data"),
+            &["group", "x", "y"],
+        )
+        .expect("data parses");
+        let group: Vec<usize> = match data.get("group") {
+            Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
+            _ => panic!("group is an integer vector"),
+        };
+        let reals = |k: &str| data.get(k).and_then(|v| v.real_values()).expect("reals");
+        let (x, y) = (reals("x"), reals("y"));
+        let args = (j, &group[..], &x[..], &y[..]);
+        let guide = AutoNormal::new(hier);
+        let mut svi = Svi::new(
+            hier,
+            AutoNormal::new(hier),
+            Adam::new(0.01),
+            TraceElbo::new(),
+        )
+        .progress(false)
+        .grad_mode(GradMode::Reverse);
+        svi.run(20, &args).expect("W7 runs");
+        let step = per_call(200, 7, || {
+            svi.step(&args).expect("W7 runs");
+        });
+        let mut store = svi.params().clone();
+        let primal = per_call(200, 7, || {
+            let (m, g) =
+                run_model_and_guide::<_, _, f64>(&hier, &guide, &args, &mut store, None, 7)
+                    .expect("runs");
+            particle_elbo(&TraceElbo::new(), &m, &g, 0.0);
+        });
+        let mut nodes = 0;
+        let record = per_call(200, 7, || {
+            let recording = Recording::start();
+            let (m, g) =
+                run_model_and_guide::<_, _, Rev>(&hier, &guide, &args, &mut store, Some(0), 7)
+                    .expect("runs");
+            particle_elbo(&TraceElbo::new(), &m, &g, 0.0);
+            nodes = recording.nodes();
+        });
+        let mut grad = vec![0.0; store.len()];
+        let with_sweep = per_call(200, 7, || {
+            let recording = Recording::start();
+            let (m, g) =
+                run_model_and_guide::<_, _, Rev>(&hier, &guide, &args, &mut store, Some(0), 7)
+                    .expect("runs");
+            let (_, surrogate) = particle_elbo(&TraceElbo::new(), &m, &g, 0.0);
+            recording.gradient(surrogate.0, &mut grad);
+        });
+        let sweep = with_sweep - record;
+        let n_obs = y.len();
+        println!(
+            "| {j} | {n_obs} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {nodes} | {:.2} | {:.2} |",
+            step * 1e6,
+            primal * 1e6,
+            (record - primal) * 1e6,
+            sweep * 1e6,
+            (step - with_sweep) * 1e6,
+            nodes as f64 / n_obs as f64,
+            (with_sweep - primal) * 1e9 / nodes as f64,
+        );
+    }
+}
+
 fn n_scaling() {
     println!();
     println!("| observations N | µs per SVI step | µs per step per 1000 observations |");
@@ -131,6 +225,18 @@ fn n_scaling() {
 }
 
 fn main() {
-    gradient_cost();
-    n_scaling();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with('-'))
+        .collect();
+    let wanted = |w: &str| args.is_empty() || args.iter().any(|a| a == w);
+    for (name, run) in [
+        ("cost", gradient_cost as fn()),
+        ("w7", w7_breakdown),
+        ("n", n_scaling),
+    ] {
+        if wanted(name) {
+            run();
+        }
+    }
 }

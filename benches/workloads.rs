@@ -60,8 +60,8 @@ fn logreg_rows(x: &DMatrix<f64>, y: &[bool]) {
     observe!("y", Batch::new(logits.map(Bernoulli::logits)), y);
 }
 
-/// W7/W8: a varying-intercept regression, written as a new user writes it (the likelihood as
-/// one `Batch` of normals indexed by group).
+/// W7/W8: a varying-intercept regression, written as the peers' scripts write it (the group
+/// intercepts `alpha` first, then the likelihood as one `Batch` of normals indexed by group).
 #[model]
 fn hier(j: usize, group: &[usize], x: &[f64], y: &[f64]) {
     let mu_a = sample!("mu_a", Normal::new(0.0, 5.0));
@@ -69,10 +69,11 @@ fn hier(j: usize, group: &[usize], x: &[f64], y: &[f64]) {
     let beta = sample!("beta", Normal::new(0.0, 5.0));
     let sigma = sample!("sigma", HalfNormal::new(2.5));
     let z = sample!("z", Normal::new(0.0, 1.0).iid(j));
+    let alpha: Vec<Real> = z.iter().map(|&zj| mu_a + sigma_a * zj).collect();
     let means = group
         .iter()
         .zip(x)
-        .map(|(&g, &xi)| Normal::new(mu_a + sigma_a * z[g] + beta * xi, sigma));
+        .map(|(&g, &xi)| Normal::new(alpha[g] + beta * xi, sigma));
     observe!("y", Batch::new(means), y);
 }
 
