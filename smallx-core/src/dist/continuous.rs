@@ -110,27 +110,50 @@ impl<S: Scalar> Distribution<S> for Normal<S> {
         Real(S::fused_terms(value, params.into_iter().chain(draws)))
     }
     fn log_prob_batch(parts: &[Self], xs: &[Real<S>]) -> Real<S> {
-        // The value first (ln σ computed once per run of equal scales), then one fused node
-        // with the partials of every element (edges to a shared scale merge into one).
-        let mut value = 0.0;
-        let mut last_scale = f64::NAN;
-        let mut ln_scale = 0.0;
-        for (d, x) in parts.iter().zip(xs) {
-            let s = d.scale.value();
-            if s != last_scale {
-                (last_scale, ln_scale) = (s, s.ln());
+        // The value first (ln σ once when every element has the same scale: the common
+        // case, and a separate loop, because a compiler may evaluate a pure `ln` on both sides
+        // of a branch), then one fused node with the partials of every element (edges to a
+        // shared scale merge into one).
+        let shared = parts.first().map(|d| d.scale.value());
+        let value = match shared {
+            Some(s) if parts.iter().all(|d| d.scale.value() == s) => {
+                let inv = 1.0 / s;
+                let squares: f64 = parts
+                    .iter()
+                    .zip(xs)
+                    .map(|(d, x)| {
+                        let z = (x.value() - d.loc.value()) * inv;
+                        z * z
+                    })
+                    .sum();
+                -0.5 * squares - (s.ln() + LN_SQRT_2PI) * parts.len() as f64
             }
-            let z = (x.value() - d.loc.value()) / s;
-            value += -0.5 * z * z - ln_scale - LN_SQRT_2PI;
-        }
-        let terms = parts.iter().zip(xs).flat_map(|(d, x)| {
+            _ => parts
+                .iter()
+                .zip(xs)
+                .map(|(d, x)| {
+                    let s = d.scale.value();
+                    let z = (x.value() - d.loc.value()) / s;
+                    -0.5 * z * z - s.ln() - LN_SQRT_2PI
+                })
+                .sum(),
+        };
+        let partials = |d: &Self, x: &Real<S>| {
             let inv = 1.0 / d.scale.value();
             let z = (x.value() - d.loc.value()) * inv;
-            [
-                (d.loc.0, z * inv),
-                (d.scale.0, (z * z - 1.0) * inv),
-                (x.0, -z * inv),
-            ]
+            (z * inv, (z * z - 1.0) * inv)
+        };
+        if xs.iter().all(|x| x.is_constant()) {
+            // Observed values: edges to the parameters only.
+            let terms = parts.iter().zip(xs).flat_map(|(d, x)| {
+                let (dloc, dscale) = partials(d, x);
+                [(d.loc.0, dloc), (d.scale.0, dscale)]
+            });
+            return Real(S::fused_terms(value, terms));
+        }
+        let terms = parts.iter().zip(xs).flat_map(|(d, x)| {
+            let (dloc, dscale) = partials(d, x);
+            [(d.loc.0, dloc), (d.scale.0, dscale), (x.0, -dloc)]
         });
         Real(S::fused_terms(value, terms))
     }

@@ -254,39 +254,43 @@ impl Rev {
             }
             _ => {}
         }
-        let mark = with_tape(|t| t.scratch.len());
-        for (x, &p) in inputs.iter().zip(partials) {
-            if x.node != NONE {
-                with_tape(|t| push_scratch(t, mark, x.node, p));
-            }
-        }
-        with_tape(|t| close_scratch(t, mark, value))
+        Rev::fused_terms(value, inputs.iter().copied().zip(partials.iter().copied()))
     }
 
     /// A node with value `value` and a parent per recorded term, the terms given by an
-    /// iterator that may itself compute with `Rev` (its edges wait on the scratch stack until
-    /// the node closes, so nodes made by the iterator come first, as they must).
+    /// iterator that may itself compute with `Rev`. The iterator runs outside any borrow of
+    /// the tape; its terms are gathered in a local chunk and moved to the scratch stack a
+    /// chunk at a time, above any fused node the iterator made and closed meanwhile, so the
+    /// node's edges stay contiguous.
     pub(crate) fn fused_terms(value: f64, terms: impl IntoIterator<Item = (Rev, f64)>) -> Self {
         let mark = with_tape(|t| t.scratch.len());
+        let mut chunk = Chunk::new();
         for (x, p) in terms {
-            if x.node != NONE {
-                with_tape(|t| push_scratch(t, mark, x.node, p));
+            if x.node != NONE && chunk.push(x.node, p) {
+                with_tape(|t| chunk.flush(t, mark));
             }
         }
-        with_tape(|t| close_scratch(t, mark, value))
+        with_tape(|t| {
+            chunk.flush(t, mark);
+            close_scratch(t, mark, value)
+        })
     }
 
     /// `Σ terms` as one node with an edge (partial 1) per recorded term.
     pub(crate) fn sum_of(terms: impl IntoIterator<Item = Rev>) -> Self {
         let mark = with_tape(|t| t.scratch.len());
+        let mut chunk = Chunk::new();
         let mut value = 0.0;
         for x in terms {
             value += x.value;
-            if x.node != NONE {
-                with_tape(|t| push_scratch(t, mark, x.node, 1.0));
+            if x.node != NONE && chunk.push(x.node, 1.0) {
+                with_tape(|t| chunk.flush(t, mark));
             }
         }
-        with_tape(|t| close_scratch(t, mark, value))
+        with_tape(|t| {
+            chunk.flush(t, mark);
+            close_scratch(t, mark, value)
+        })
     }
 
     /// The derivative of this number along `direction`, by a backward sweep over the tape
@@ -310,18 +314,49 @@ impl Rev {
     }
 }
 
-/// Add an edge to the fused node under construction, merging it into the previous edge when
-/// both have the same parent (a batch whose elements share a scale).
-#[inline(always)]
-fn push_scratch(t: &mut Tape, mark: usize, node: u32, partial: f64) {
-    if t.scratch.len() > mark
-        && let Some(last) = t.scratch.last_mut()
-        && last.0 == node
-    {
-        last.1 += partial;
-        return;
+/// Edges gathered on the stack before they move to the tape's scratch stack.
+struct Chunk {
+    edges: [(u32, f64); 64],
+    len: usize,
+}
+
+impl Chunk {
+    #[inline(always)]
+    fn new() -> Self {
+        Chunk {
+            edges: [(NONE, 0.0); 64],
+            len: 0,
+        }
     }
-    t.scratch.push((node, partial));
+
+    /// Add an edge, merging it into the previous one when both have the same parent (a
+    /// batch whose elements share a scale). True when the chunk is full.
+    #[inline(always)]
+    fn push(&mut self, node: u32, partial: f64) -> bool {
+        if self.len > 0 && self.edges[self.len - 1].0 == node {
+            self.edges[self.len - 1].1 += partial;
+            return false;
+        }
+        self.edges[self.len] = (node, partial);
+        self.len += 1;
+        self.len == self.edges.len()
+    }
+
+    /// Move the edges to the scratch stack of the node whose edges start at `mark`.
+    #[inline]
+    fn flush(&mut self, t: &mut Tape, mark: usize) {
+        let mut edges = &self.edges[..self.len];
+        if let Some(&(node, partial)) = edges.first()
+            && t.scratch.len() > mark
+            && let Some(last) = t.scratch.last_mut()
+            && last.0 == node
+        {
+            last.1 += partial;
+            edges = &edges[1..];
+        }
+        t.scratch.extend_from_slice(edges);
+        self.len = 0;
+    }
 }
 
 /// Close a node whose edges are `t.scratch[mark..]` (a constant when there are none).
