@@ -1,6 +1,6 @@
 //! What gradients cost, in forward and reverse mode.
 //!
-//! 1. For models with d = 1, 4, 16, 64, 256, 1024 continuous latent dimensions: the time of the
+//! 1. For models with d = 1, 2, 4, 8, 16, 64, 256, 1024 continuous latent dimensions: the time of the
 //!    log-joint and its full gradient divided by the time of the log-joint alone, in forward
 //!    mode (bound about 1 + d) and in reverse mode (a constant), with the reverse tape's nodes
 //!    and edges per evaluation.
@@ -57,7 +57,7 @@ fn gradient_cost() {
         "| latent dimensions d | log-joint µs | forward: + gradient µs | forward ratio | bound 1 + d | reverse: + gradient µs | reverse ratio | tape nodes | tape edges |"
     );
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-    for d in [1usize, 4, 16, 64, 256, 1024] {
+    for d in [1usize, 2, 4, 8, 16, 64, 256, 1024] {
         let y: Vec<f64> = (0..d).map(|k| (k as f64 * 0.7).sin()).collect();
         let args = (&y[..],);
         let mut rng = SmallRng::seed_from_u64(0);

@@ -119,7 +119,7 @@ fn mean_last(xs: &[f64], k: usize) -> f64 {
 
 fn w1() {
     let model = condition(scale, data! { "measurement" => MEASUREMENT });
-    let fit = |steps: usize| {
+    let fit = |steps: usize, mode: GradMode| {
         let mut svi = Svi::new(
             model.clone(),
             scale_guide,
@@ -127,27 +127,34 @@ fn w1() {
             TraceElbo::new(),
         )
         .seed(0)
-        .progress(false);
+        .progress(false)
+        .grad_mode(mode);
         let losses = svi.run(steps, &(GUESS,)).expect("W1 runs");
         (svi.into_parts().1, losses)
     };
-    fit(10);
-    let (wall, all, (params, losses)) = timed(|| fit(2000));
-    let result = format!(
-        "{{\"a\": {:.4}, \"b\": {:.4}, \"final_loss\": {:.4}, \"loss_last100_mean\": {:.4}, \"analytic_mean\": 9.14, \"analytic_sd\": 0.6}}",
-        params.real("a").unwrap_or(f64::NAN),
-        params.real("b").unwrap_or(f64::NAN),
-        losses[losses.len() - 1],
-        mean_last(&losses, 100)
-    );
-    emit(
-        "scale_svi",
-        "Svi::run, TraceElbo, guide Normal(a, b) with b positive",
-        "svi_step",
-        2000,
-        (wall, all),
-        result,
-    );
+    fit(10, GradMode::Auto);
+    let mut variants = vec![(GradMode::Auto, "")];
+    if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
+        variants.push((GradMode::Reverse, "; reverse mode"));
+    }
+    for (mode, label) in variants {
+        let (wall, all, (params, losses)) = timed(|| fit(2000, mode));
+        let result = format!(
+            "{{\"a\": {:.4}, \"b\": {:.4}, \"final_loss\": {:.4}, \"loss_last100_mean\": {:.4}, \"analytic_mean\": 9.14, \"analytic_sd\": 0.6}}",
+            params.real("a").unwrap_or(f64::NAN),
+            params.real("b").unwrap_or(f64::NAN),
+            losses[losses.len() - 1],
+            mean_last(&losses, 100)
+        );
+        emit(
+            "scale_svi",
+            &format!("Svi::run, TraceElbo, guide Normal(a, b) with b positive{label}"),
+            "svi_step",
+            2000,
+            (wall, all),
+            result,
+        );
+    }
 }
 
 fn w2() {
@@ -248,7 +255,7 @@ fn w4() {
     let true_beta = reals(&data, "true_beta");
     let design = Design::new(x.clone());
     let fused_args = (&design, &y[..]);
-    let fit_fused = |steps: usize| {
+    let fit_fused = |steps: usize, mode: GradMode| {
         let mut svi = Svi::new(
             logreg,
             AutoNormal::new(logreg),
@@ -256,7 +263,8 @@ fn w4() {
             TraceElbo::new(),
         )
         .seed(0)
-        .progress(false);
+        .progress(false)
+        .grad_mode(mode);
         let losses = svi.run(steps, &fused_args).expect("W4 runs");
         let (guide, params) = svi.into_parts();
         (guide.median(&params).expect("fitted"), losses)
@@ -296,13 +304,21 @@ fn w4() {
         );
         emit("logreg_svi", variant, "svi_step", 2000, timing, result);
     };
-    fit_fused(2);
-    let (wall, all, out) = timed(|| fit_fused(2000));
+    fit_fused(2, GradMode::Auto);
+    let (wall, all, out) = timed(|| fit_fused(2000, GradMode::Auto));
     report(
         "Svi::run, TraceElbo, AutoNormal; likelihood as one BernoulliGlm site",
         (wall, all),
         out,
     );
+    if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
+        let (wall, all, out) = timed(|| fit_fused(2000, GradMode::Reverse));
+        report(
+            "Svi::run, TraceElbo, AutoNormal; one BernoulliGlm site; reverse mode",
+            (wall, all),
+            out,
+        );
+    }
     if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
         let (wall, all, out) = timed(|| fit_rows(2000));
         report(

@@ -563,15 +563,15 @@ fn a_panic_or_an_error_inside_a_model_leaves_the_next_gradient_correct() {
     assert!(panicked.is_err());
     let (value, grad) = gradient(GradMode::Reverse, 0).unwrap();
     assert_close("value after a panic", value, expected.0, 1e-12);
-    for i in 0..2 {
-        assert_close("gradient after a panic", grad[i], expected.1[i], 1e-10);
+    for (g, e) in grad.iter().zip(expected.1) {
+        assert_close("gradient after a panic", *g, e, 1e-10);
     }
     let err = gradient(GradMode::Reverse, 2).unwrap_err();
     assert!(err.to_string().contains("`y`"), "{err}");
     let (value, grad) = gradient(GradMode::Reverse, 0).unwrap();
     assert_close("value after an error", value, expected.0, 1e-12);
-    for i in 0..2 {
-        assert_close("gradient after an error", grad[i], expected.1[i], 1e-10);
+    for (g, e) in grad.iter().zip(expected.1) {
+        assert_close("gradient after an error", *g, e, 1e-10);
     }
     // Nothing was left recorded: a fresh recording starts empty.
     assert_eq!(Recording::start().nodes(), 0);
@@ -593,7 +593,7 @@ impl Objective for Quadratic {
 
 #[test]
 fn auto_mode_agrees_with_both_modes_below_and_above_the_crossover() {
-    for d in [3, 64, 65, 300] {
+    for d in [3, 4, 5, 64, 300] {
         let mut q = Quadratic((0..d).map(|i| (i as f64 * 0.37).cos()).collect());
         let mut grads = [GradMode::Auto, GradMode::Forward, GradMode::Reverse].map(|mode| {
             let mut g = vec![0.0; d];
@@ -603,10 +603,10 @@ fn auto_mode_agrees_with_both_modes_below_and_above_the_crossover() {
         let (auto, rest) = grads.split_first_mut().unwrap();
         for (v, g) in rest.iter() {
             assert_close("value", auto.0, *v, 1e-12);
-            for i in 0..d {
-                assert_close("gradient", auto.1[i], g[i], 1e-10);
+            for (i, gi) in g.iter().enumerate() {
+                assert_close("gradient", auto.1[i], *gi, 1e-10);
                 let exact = 2.0 * (i as f64 + 1.0) * q.0[i] + q.0[i].cos();
-                assert_close("exact gradient", g[i], exact, 1e-12);
+                assert_close("exact gradient", *gi, exact, 1e-12);
             }
         }
     }

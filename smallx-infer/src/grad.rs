@@ -12,8 +12,8 @@
 //!   sweep gives every component: a small constant times one evaluation, whatever `d`.
 //!
 //! [`GradMode::Auto`] (the default of every algorithm) picks forward mode up to
-//! [`FORWARD_MAX_DIM`] coordinates and reverse mode above (ARCHITECTURE.md has the
-//! measurements behind the crossover).
+//! [`FORWARD_MAX_DIM`] coordinates and reverse mode above (the measurements behind the
+//! crossover are on that constant).
 
 use smallx_core::scalar::{Recording, Rev};
 use smallx_core::{DualSVec64, Real, Result, Scalar};
@@ -48,10 +48,11 @@ pub enum GradMode {
 
 /// The largest dimension [`GradMode::Auto`] differentiates in forward mode.
 ///
-/// Below it, a 64-wide forward pass (or a narrower one) costs less than recording a tape:
-/// W1 (2 coordinates) and W4 (42, with a fused likelihood) are faster forward; above it the
-/// forward cost grows with the dimension while the reverse cost does not.
-pub const FORWARD_MAX_DIM: usize = 64;
+/// Measured with `cargo bench --bench gradient_cost` (BENCHMARKS.md): forward mode is faster
+/// up to 4 coordinates (W1, 2 coordinates: 1.0 against 1.3 µs per SVI step), the two are
+/// even at 8, and reverse mode is faster from 16 on (2.1× at 16, 20× at 64) and on W4
+/// (42 coordinates with a fused likelihood: 110 against 132 µs per step).
+pub const FORWARD_MAX_DIM: usize = 4;
 
 impl GradMode {
     /// The mode used for a gradient of `dim` coordinates: `Forward` or `Reverse`.
