@@ -65,6 +65,9 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
             Bernoulli::logits(a * b).unwrap().log_prob(&false),
         ),
         ("Binomial", Binomial::new(10, prob).unwrap().log_prob(&3)),
+        ("Binomial(k = 0)", Binomial::new(10, prob).unwrap().log_prob(&0)),
+        ("Binomial(k = n)", Binomial::new(10, prob).unwrap().log_prob(&10)),
+        ("Poisson(k = 0)", Poisson::new(pos).unwrap().log_prob(&0)),
         (
             "Categorical(logits)",
             Categorical::logits(&[a, b, c]).unwrap().log_prob(&1),

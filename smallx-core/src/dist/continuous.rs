@@ -1,9 +1,9 @@
 //! Univariate continuous distributions.
 
-use super::{Distribution, LN_SQRT_2PI, check_finite, check_positive, neg_inf};
+use super::{Distribution, LN_SQRT_2PI, check_finite, check_positive, fused, neg_inf};
 use crate::constraint::Constraint;
 use crate::error::DistError;
-use crate::scalar::{Real, Scalar};
+use crate::scalar::{Real, Scalar, digamma_f64};
 use crate::value::{Value, ValueKind};
 use rand::Rng;
 use rand_distr::{Distribution as _, Exp1, Open01, StandardNormal};
@@ -19,6 +19,10 @@ fn open01(rng: &mut dyn Rng) -> f64 {
 
 fn real<S: Scalar>(x: Real<S>) -> Option<Value<S>> {
     Some(Value::Real(x))
+}
+
+fn ln_gamma(x: f64) -> f64 {
+    statrs::function::gamma::ln_gamma(x)
 }
 
 macro_rules! scalar_dist_common {
@@ -198,8 +202,10 @@ impl<S: Scalar> Distribution<S> for HalfNormal<S> {
         if *x < 0.0 {
             return neg_inf();
         }
-        let z = *x / self.scale;
-        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI + std::f64::consts::LN_2
+        let sc = self.scale.value();
+        let z = x.value() / sc;
+        let value = -0.5 * z * z - sc.ln() - LN_SQRT_2PI + std::f64::consts::LN_2;
+        fused(value, [(*x, -z / sc), (self.scale, (z * z - 1.0) / sc)])
     }
     fn support(&self) -> Constraint {
         Constraint::Positive
@@ -244,9 +250,18 @@ impl<S: Scalar> Distribution<S> for LogNormal<S> {
         if *x <= 0.0 {
             return neg_inf();
         }
-        let lx = x.ln();
-        let z = (lx - self.loc) / self.scale;
-        -0.5 * z * z - self.scale.ln() - LN_SQRT_2PI - lx
+        let (xv, sc) = (x.value(), self.scale.value());
+        let lx = xv.ln();
+        let z = (lx - self.loc.value()) / sc;
+        let value = -0.5 * z * z - sc.ln() - LN_SQRT_2PI - lx;
+        fused(
+            value,
+            [
+                (*x, (-z / sc - 1.0) / xv),
+                (self.loc, z / sc),
+                (self.scale, (z * z - 1.0) / sc),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Positive
@@ -291,7 +306,8 @@ impl<S: Scalar> Distribution<S> for Exponential<S> {
         if *x < 0.0 {
             return neg_inf();
         }
-        self.rate.ln() - self.rate * *x
+        let (xv, r) = (x.value(), self.rate.value());
+        fused(r.ln() - r * xv, [(*x, -r), (self.rate, 1.0 / r - xv)])
     }
     fn support(&self) -> Constraint {
         Constraint::Positive
@@ -347,8 +363,17 @@ impl<S: Scalar> Distribution<S> for Gamma<S> {
         if *x <= 0.0 {
             return neg_inf();
         }
-        let a = self.concentration;
-        a * self.rate.ln() - a.ln_gamma() + (a - 1.0) * x.ln() - self.rate * *x
+        let (xv, a, b) = (x.value(), self.concentration.value(), self.rate.value());
+        let (lx, lb) = (xv.ln(), b.ln());
+        let value = a * lb - ln_gamma(a) + (a - 1.0) * lx - b * xv;
+        fused(
+            value,
+            [
+                (*x, (a - 1.0) / xv - b),
+                (self.concentration, lb - digamma_f64(a) + lx),
+                (self.rate, a / b - xv),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Positive
@@ -394,8 +419,19 @@ impl<S: Scalar> Distribution<S> for Beta<S> {
         if *x <= 0.0 || *x >= 1.0 {
             return neg_inf();
         }
-        (self.alpha - 1.0) * x.ln() + (self.beta - 1.0) * (-*x).ln_1p()
-            - self.alpha.ln_beta(self.beta)
+        let (xv, a, b) = (x.value(), self.alpha.value(), self.beta.value());
+        let (lx, l1x) = (xv.ln(), (-xv).ln_1p());
+        let value =
+            (a - 1.0) * lx + (b - 1.0) * l1x - (ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b));
+        let dsum = digamma_f64(a + b);
+        fused(
+            value,
+            [
+                (*x, (a - 1.0) / xv - (b - 1.0) / (1.0 - xv)),
+                (self.alpha, lx - digamma_f64(a) + dsum),
+                (self.beta, l1x - digamma_f64(b) + dsum),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::unit_interval()
@@ -499,14 +535,26 @@ impl<S: Scalar> Distribution<S> for StudentT<S> {
         self.loc + self.scale * (z / (g / nu).sqrt())
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
-        let nu = self.df;
-        let z = (*x - self.loc) / self.scale;
+        let (nu, sc) = (self.df.value(), self.scale.value());
+        let z = (x.value() - self.loc.value()) / sc;
         let half = 0.5 * (nu + 1.0);
-        half.ln_gamma()
-            - (0.5 * nu).ln_gamma()
-            - 0.5 * (nu * PI).ln()
-            - self.scale.ln()
-            - half * (z * z / nu).ln_1p()
+        let t = z * z / nu;
+        let value =
+            ln_gamma(half) - ln_gamma(0.5 * nu) - 0.5 * (nu * PI).ln() - sc.ln() - half * t.ln_1p();
+        // ∂/∂z, then the chain rule through z = (x − μ)/σ.
+        let dz = -half * 2.0 * z / (nu * (1.0 + t));
+        let dnu =
+            0.5 * digamma_f64(half) - 0.5 * digamma_f64(0.5 * nu) - 0.5 / nu - 0.5 * t.ln_1p()
+                + half * t / (nu * (1.0 + t));
+        fused(
+            value,
+            [
+                (*x, dz / sc),
+                (self.loc, -dz / sc),
+                (self.scale, -1.0 / sc - dz * z / sc),
+                (self.df, dnu),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Real
@@ -545,8 +593,18 @@ impl<S: Scalar> Distribution<S> for Cauchy<S> {
         self.loc + self.scale * (PI * (open01(rng) - 0.5)).tan()
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
-        let z = (*x - self.loc) / self.scale;
-        -PI.ln() - self.scale.ln() - (z * z).ln_1p()
+        let sc = self.scale.value();
+        let z = (x.value() - self.loc.value()) / sc;
+        let value = -PI.ln() - sc.ln() - (z * z).ln_1p();
+        let dz = -2.0 * z / (1.0 + z * z);
+        fused(
+            value,
+            [
+                (*x, dz / sc),
+                (self.loc, -dz / sc),
+                (self.scale, -1.0 / sc - dz * z / sc),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Real
@@ -589,8 +647,14 @@ impl<S: Scalar> Distribution<S> for HalfCauchy<S> {
         if *x < 0.0 {
             return neg_inf();
         }
-        let z = *x / self.scale;
-        std::f64::consts::LN_2 - PI.ln() - self.scale.ln() - (z * z).ln_1p()
+        let sc = self.scale.value();
+        let z = x.value() / sc;
+        let value = std::f64::consts::LN_2 - PI.ln() - sc.ln() - (z * z).ln_1p();
+        let dz = -2.0 * z / (1.0 + z * z);
+        fused(
+            value,
+            [(*x, dz / sc), (self.scale, -1.0 / sc - dz * z / sc)],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Positive
@@ -633,7 +697,24 @@ impl<S: Scalar> Distribution<S> for Laplace<S> {
         self.loc - self.scale * (u.signum() * (1.0 - 2.0 * u.abs()).ln())
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
-        -(2.0 * self.scale).ln() - (*x - self.loc).abs() / self.scale
+        let sc = self.scale.value();
+        let r = x.value() - self.loc.value();
+        let sign = if r > 0.0 {
+            1.0
+        } else if r < 0.0 {
+            -1.0
+        } else {
+            0.0
+        };
+        let value = -(2.0 * sc).ln() - r.abs() / sc;
+        fused(
+            value,
+            [
+                (*x, -sign / sc),
+                (self.loc, sign / sc),
+                (self.scale, -1.0 / sc + r.abs() / (sc * sc)),
+            ],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::Real

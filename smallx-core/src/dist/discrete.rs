@@ -1,6 +1,6 @@
 //! Discrete distributions. Their draws carry no derivatives.
 
-use super::{Distribution, check_finite, check_positive, check_probability, neg_inf};
+use super::{Distribution, check_finite, check_positive, check_probability, fused, neg_inf};
 use crate::constraint::Constraint;
 use crate::error::DistError;
 use crate::scalar::{Real, Scalar, log_sum_exp};
@@ -115,14 +115,21 @@ impl<S: Scalar> Distribution<S> for Binomial<S> {
         }
         let (nf, kf) = (n as f64, k as f64);
         let log_choose = statrs::function::factorial::ln_binomial(n as u64, k as u64);
-        let p = self.probs;
-        let success = if k == 0 { Real::new(0.0) } else { kf * p.ln() };
-        let failure = if k == n {
-            Real::new(0.0)
+        let p = self.probs.value();
+        let (success, dsuccess) = if k == 0 {
+            (0.0, 0.0)
         } else {
-            (nf - kf) * (-p).ln_1p()
+            (kf * p.ln(), kf / p)
         };
-        log_choose + success + failure
+        let (failure, dfailure) = if k == n {
+            (0.0, 0.0)
+        } else {
+            ((nf - kf) * (-p).ln_1p(), -(nf - kf) / (1.0 - p))
+        };
+        fused(
+            log_choose + success + failure,
+            [(self.probs, dsuccess + dfailure)],
+        )
     }
     fn support(&self) -> Constraint {
         Constraint::IntegerInterval(0, self.total_count as i64)
@@ -267,8 +274,9 @@ impl<S: Scalar> Distribution<S> for Poisson<S> {
         if *x < 0 {
             return neg_inf();
         }
-        let k = *x as f64;
-        k * self.rate.ln() - self.rate - statrs::function::gamma::ln_gamma(k + 1.0)
+        let (k, r) = (*x as f64, self.rate.value());
+        let value = k * r.ln() - r - statrs::function::gamma::ln_gamma(k + 1.0);
+        fused(value, [(self.rate, k / r - 1.0)])
     }
     fn support(&self) -> Constraint {
         Constraint::NonNegativeInteger

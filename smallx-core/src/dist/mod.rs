@@ -230,6 +230,18 @@ impl<S: Scalar> std::fmt::Debug for dyn DynDistribution<S> {
 
 // Parameter checks shared by the constructors. They look at values only.
 
+/// A log-density computed in `f64` with its partial derivatives with respect to the inputs
+/// (parameters and value): one reverse-mode node, one pass of the forward-mode directions
+/// (Stan Math's operands-and-partials).
+#[inline]
+pub(crate) fn fused<S: Scalar, const N: usize>(value: f64, terms: [(Real<S>, f64); N]) -> Real<S> {
+    Real(S::fused(
+        value,
+        &terms.map(|(x, _)| x.0),
+        &terms.map(|(_, d)| d),
+    ))
+}
+
 pub(crate) fn check_finite<S: Scalar>(
     param: &'static str,
     x: Real<S>,
