@@ -65,8 +65,14 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
             Bernoulli::logits(a * b).unwrap().log_prob(&false),
         ),
         ("Binomial", Binomial::new(10, prob).unwrap().log_prob(&3)),
-        ("Binomial(k = 0)", Binomial::new(10, prob).unwrap().log_prob(&0)),
-        ("Binomial(k = n)", Binomial::new(10, prob).unwrap().log_prob(&10)),
+        (
+            "Binomial(k = 0)",
+            Binomial::new(10, prob).unwrap().log_prob(&0),
+        ),
+        (
+            "Binomial(k = n)",
+            Binomial::new(10, prob).unwrap().log_prob(&10),
+        ),
         ("Poisson(k = 0)", Poisson::new(pos).unwrap().log_prob(&0)),
         (
             "Categorical(logits)",
@@ -612,5 +618,48 @@ fn auto_mode_agrees_with_both_modes_below_and_above_the_crossover() {
                 assert_close("exact gradient", *gi, exact, 1e-12);
             }
         }
+    }
+}
+
+#[test]
+fn parallel_svi_runs_each_record_on_their_own_tape() {
+    let model = condition(hier, data! { "y" => Y.to_vec() });
+    let args = (&GROUP[..], &X[..], &Y[..]);
+    let fit = |seed: u64| {
+        let mut svi = Svi::new(
+            model.clone(),
+            AutoNormal::new(model.clone()),
+            Adam::new(0.02),
+            TraceElbo::new(),
+        )
+        .seed(seed)
+        .progress(false)
+        .grad_mode(GradMode::Reverse);
+        let losses = svi.run(200, &args).unwrap();
+        (losses, svi.into_params().unconstrained_vec())
+    };
+    let sequential: Vec<_> = (0..4).map(fit).collect();
+    let parallel: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..4).map(|seed| scope.spawn(move || fit(seed))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(sequential, parallel);
+}
+
+#[test]
+fn map_finds_the_same_mode_in_both_modes() {
+    let model = condition(hier, data! { "y" => Y.to_vec() });
+    let args = (&GROUP[..], &X[..], &Y[..]);
+    let run = |mode| {
+        smallx::infer::Map::new(model.clone())
+            .grad_mode(mode)
+            .max_steps(3000)
+            .run(&args)
+            .unwrap()
+    };
+    let (forward, reverse) = (run(GradMode::Forward), run(GradMode::Reverse));
+    assert_eq!(forward.steps, reverse.steps);
+    for (f, r) in forward.unconstrained.iter().zip(&reverse.unconstrained) {
+        assert_close("MAP coordinate", *r, *f, 1e-8);
     }
 }
