@@ -124,6 +124,25 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
             .unwrap()
             .log_prob(&rv(&[x, Real::new(1.0), t])),
     ));
+    let observed = DVector::from_vec(vec![Real::new(0.2), Real::new(-1.0), Real::new(0.7)]);
+    out.push((
+        "Batch(observed, one scale)",
+        Batch::new([a, b, c].map(|m| Normal::new(m, pos)))
+            .unwrap()
+            .log_prob(&observed),
+    ));
+    out.push((
+        "Batch(observed, scales)",
+        Batch::new([(a, pos), (b, prob + 0.5), (c, pos)].map(|(m, s)| Normal::new(m, s)))
+            .unwrap()
+            .log_prob(&observed),
+    ));
+    out.push((
+        "Batch(StudentT)",
+        Batch::new([a, b, c].map(|m| StudentT::new(pos + 2.0, m, prob + 0.1)))
+            .unwrap()
+            .log_prob(&observed),
+    ));
     out.push((
         "Mixture",
         Mixture::new(

@@ -147,7 +147,30 @@ impl<S: Scalar> Distribution<S> for Normal<S> {
             let z = (x.value() - d.loc.value()) * inv;
             (z * inv, (z * z - 1.0) * inv)
         };
-        if xs.iter().all(|x| x.is_constant()) {
+        let observed = xs.iter().all(|x| x.is_constant());
+        if let Some(first) = parts.first()
+            && observed
+            && parts
+                .iter()
+                .all(|d| d.scale.0.same_derivatives(&first.scale.0))
+        {
+            // Observed values and one scale (the usual likelihood): an edge per location and
+            // one to the scale.
+            let mut dscale_total = 0.0;
+            let locs = parts.iter().zip(xs).map(|(d, x)| {
+                let (dloc, dscale) = partials(d, x);
+                dscale_total += dscale;
+                (d.loc.0, dloc)
+            });
+            // The iterator is consumed before the scale's term is read.
+            let locs: Real<S> = Real(S::fused_terms(value, locs));
+            return Real(S::fused(
+                value,
+                &[locs.0, first.scale.0],
+                &[1.0, dscale_total],
+            ));
+        }
+        if observed {
             // Observed values: edges to the parameters only.
             let terms = parts.iter().zip(xs).flat_map(|(d, x)| {
                 let (dloc, dscale) = partials(d, x);

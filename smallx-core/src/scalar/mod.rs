@@ -168,6 +168,10 @@ pub trait Scalar:
     fn fused_terms<I: IntoIterator<Item = (Self, f64)>>(value: f64, terms: I) -> Self;
     /// `Σ terms`, one node in reverse mode (instead of one per addition).
     fn sum_of<I: IntoIterator<Item = Self>>(terms: I) -> Self;
+    /// True when `self` and `other` carry the same derivatives (the same recorded node in
+    /// reverse mode, equal directions in forward mode), so that `p·d self + q·d other` may be
+    /// recorded as `(p + q)·d self`.
+    fn same_derivatives(&self, other: &Self) -> bool;
 
     /// `eˣ`.
     fn exp(self) -> Self;
@@ -321,6 +325,10 @@ impl Scalar for f64 {
         terms.into_iter().sum()
     }
     #[inline]
+    fn same_derivatives(&self, _other: &Self) -> bool {
+        true
+    }
+    #[inline]
     fn exp(self) -> Self {
         f64::exp(self)
     }
@@ -433,6 +441,10 @@ impl Scalar for Dual<f64> {
     fn sum_of<I: IntoIterator<Item = Self>>(terms: I) -> Self {
         terms.into_iter().fold(Dual::from_re(0.0), |a, b| a + b)
     }
+    #[inline]
+    fn same_derivatives(&self, other: &Self) -> bool {
+        self.eps == other.eps
+    }
     forward_elementary!();
 }
 
@@ -496,6 +508,14 @@ impl<const N: usize> Scalar for DualVec<f64, Const<N>> {
     fn sum_of<I: IntoIterator<Item = Self>>(terms: I) -> Self {
         terms.into_iter().fold(Self::constant(0.0), |a, b| a + b)
     }
+    #[inline]
+    fn same_derivatives(&self, other: &Self) -> bool {
+        match (&self.eps.0, &other.eps.0) {
+            (None, None) => true,
+            (Some(a), Some(b)) => a == b,
+            (Some(m), None) | (None, Some(m)) => m.iter().all(|&x| x == 0.0),
+        }
+    }
     forward_elementary!();
 }
 
@@ -538,6 +558,10 @@ impl Scalar for Rev {
     #[inline]
     fn sum_of<I: IntoIterator<Item = Self>>(terms: I) -> Self {
         Rev::sum_of(terms)
+    }
+    #[inline]
+    fn same_derivatives(&self, other: &Self) -> bool {
+        Rev::same_node(self, other)
     }
     #[inline]
     fn exp(self) -> Self {

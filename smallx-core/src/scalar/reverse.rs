@@ -201,6 +201,12 @@ impl Rev {
         self.node == NONE
     }
 
+    /// True when both numbers are the same recorded node, or both constants.
+    #[inline]
+    pub fn same_node(&self, other: &Rev) -> bool {
+        self.node == other.node
+    }
+
     /// A node with value `value` and one parent.
     #[inline(always)]
     pub(crate) fn unary(self, value: f64, partial: f64) -> Self {
