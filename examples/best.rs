@@ -1,4 +1,4 @@
-//! Seed 001's BEST model (Bayesian estimation supersedes the t-test): two groups, normal
+//! The BEST model of the PyTorch MCMC blog post (Bayesian estimation supersedes the t-test): two groups, normal
 //! likelihoods, a normal prior on the means and a uniform prior on the standard deviations.
 //! MAP, then Metropolis from the MAP with burn-in and thinning, then the posterior of the
 //! difference in means, then an ArviZ InferenceData file and a CSV of the draws.
@@ -56,7 +56,7 @@ fn main() -> smallx::Result<()> {
         map.point.get("sigma").unwrap()
     );
 
-    // Seed 001 samples 10 000 iterations with burn = 5000 and thin = 5; here four chains of that.
+    // The blog post samples 10 000 iterations with burn = 5000 and thin = 5; here four chains of that.
     let samples = Metropolis::new(best)
         .init(Init::Map)
         .warmup(5000)

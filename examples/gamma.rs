@@ -1,4 +1,4 @@
-//! Seed 004's gamma model: 200 draws from Gamma(shape 2, scale 0.5); exponential priors on the
+//! The gamma model of PyMC's variational inference introduction: 200 draws from Gamma(shape 2, scale 0.5); exponential priors on the
 //! shape and rate. Mean-field ADVI (AutoNormal) stopped by a convergence callback, against a long
 //! Metropolis run.
 //!

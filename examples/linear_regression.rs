@@ -1,4 +1,4 @@
-//! Seed 001's linear model: 200 points, true coefficients [2, 1, −3] (the first on a constant
+//! The linear model of the PyTorch MCMC blog post: 200 points, true coefficients [2, 1, −3] (the first on a constant
 //! feature), noise sd 1; uniform priors on the coefficients and the noise. MAP, Metropolis with
 //! burn-in and thinning, 95% credible intervals, and the posterior predictive at a new point.
 //!
@@ -55,7 +55,7 @@ fn main() -> smallx::Result<()> {
         map.point.get("sigma").unwrap()
     );
 
-    // Seed 001: 20 000 iterations, burn 10 000, thin 2; here four chains of that.
+    // The blog post: 20 000 iterations, burn 10 000, thin 2; here four chains of that.
     let samples = Metropolis::new(linear)
         .init(Init::Map)
         .warmup(10_000)

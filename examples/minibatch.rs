@@ -1,5 +1,5 @@
-//! Seed 004's minibatch ADVI: 40 000 × 100 data (generated here with a fixed seed as in the
-//! seed: uniform values, scaled and shifted per column), a normal likelihood per column with
+//! The minibatch ADVI of PyMC's variational inference introduction: 40 000 × 100 data (generated here with a fixed seed as in the
+//! tutorial: uniform values, scaled and shifted per column), a normal likelihood per column with
 //! its own mean and sd, fitted by mean-field ADVI on 500 random rows per step with total-size
 //! scaling, against full-batch ADVI.
 //!

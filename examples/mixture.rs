@@ -1,4 +1,4 @@
-//! Seed 004's two-component normal mixture: weights [0.2, 0.8], means [−0.3, 0.5], sds 0.1.
+//! The two-component normal mixture of PyMC's variational inference introduction: weights [0.2, 0.8], means [−0.3, 0.5], sds 0.1.
 //! Expectations of x² and sin(x) from Metropolis draws (several chains) and from mean-field
 //! ADVI, against their exact values.
 //!
@@ -56,7 +56,7 @@ fn main() -> smallx::Result<()> {
     );
     println!("exact:      E[x²] = {exact_x2:.4}, E[sin x] = {exact_sin:.4}");
 
-    // Mean-field ADVI is unimodal: it settles on one component, as in seed 004.
+    // Mean-field ADVI is unimodal: it settles on one component, as in PyMC's introduction.
     let mut svi = Svi::new(
         mixture,
         AutoNormal::new(mixture),

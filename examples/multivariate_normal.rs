@@ -1,4 +1,4 @@
-//! Seed 000 (the original smallx's README): D = 3, y = 1, a standard multivariate normal prior
+//! The original smallx's README: D = 3, y = 1, a standard multivariate normal prior
 //! on mu and a multivariate normal likelihood. The exact posterior is N(y/2, I/2). Metropolis,
 //! and SVI with a full-rank normal guide (SVGD is not implemented yet; AutoMultivariateNormal
 //! stands in for it).

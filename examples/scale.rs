@@ -1,4 +1,4 @@
-//! Seed 002, Pyro's inference tutorial, end to end: the prior marginal of the measurement by
+//! Pyro's inference tutorial, end to end: the prior marginal of the measurement by
 //! importance sampling, conditioning three ways, the parametrised guide trained by SVI, the
 //! trained guide as importance proposal with few samples, intervention, and a comparison with
 //! the analytic posterior.

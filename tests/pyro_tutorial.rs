@@ -1,4 +1,4 @@
-//! Seed 002, Pyro's inference tutorial, written with smallx: the `scale` model, `scale2`,
+//! Pyro's inference tutorial, written with smallx: the `scale` model, `scale2`,
 //! conditioning three ways, the inline `obs =` form, and `do` (here `intervene`).
 
 use smallx::prelude::*;

@@ -15,7 +15,7 @@ fn scale(guess: f64) -> Real {
     sample!("measurement", Normal::new(weight, 0.75))
 }
 
-/// Seed 002's parametrised guide, with softplus keeping the scale positive.
+/// The parametrised guide of Pyro's inference tutorial, with softplus keeping the scale positive.
 #[model]
 fn scale_guide(guess: f64) -> Real {
     let a = param!("a", guess);

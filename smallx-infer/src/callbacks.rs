@@ -1,4 +1,4 @@
-//! Callbacks for SVI runs (PyMC's `callbacks=` of seed 004): stop on convergence, track
+//! Callbacks for SVI runs (`callbacks=` of PyMC's variational inference introduction): stop on convergence, track
 //! quantities per step, stop early from user code.
 
 use smallx_core::ParamStore;

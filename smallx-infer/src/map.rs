@@ -48,7 +48,7 @@ pub struct MapResult {
 }
 
 /// MAP: maximise the log-joint over the continuous latent sites, optimising in unconstrained
-/// space with gradients from the shared entry point (seed 001's `find_MAP`). No Jacobian term: the
+/// space with gradients from the shared entry point (`find_MAP` of the PyTorch MCMC blog post and PyMC). No Jacobian term: the
 /// estimate is the mode of the density in the sites' own space, as in PyMC and Pyro's
 /// `AutoDelta`.
 ///

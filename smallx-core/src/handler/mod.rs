@@ -30,7 +30,7 @@
 //! | [`block`](crate::block) | `stop = true` |
 //! | [`seed`](crate::seed) | the seed of the default draw |
 //! | [`scale`](crate::scale) | `scale *= factor` |
-//! | [`mask`](crate::mask) | `mask &= flag` |
+//! | [`mask`] | `mask &= flag` |
 //!
 //! To add a handler: implement [`Handler`] (only the hooks you need), and a model wrapper
 //! whose `run` installs it with [`Ctx::with_handler`](crate::Ctx::with_handler); the
