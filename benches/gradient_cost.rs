@@ -14,9 +14,8 @@
 //! `-- n` for one).
 
 use rand_distr::{Distribution as _, StandardNormal};
-use smallx::infer::latent::{
-    LatentSpace, lift_coordinates, log_density_and_gradient, log_density_unconstrained,
-};
+use smallx::infer::Potential;
+use smallx::infer::latent::{LatentSpace, lift_coordinates, log_density_unconstrained};
 use smallx::infer::{Adam, AutoNormal, GradMode, Svi, TraceElbo};
 use smallx::prelude::*;
 use smallx::scalar::{Recording, Rev};
@@ -70,9 +69,13 @@ fn gradient_cost() {
                 .expect("density");
         });
         let mut grad = vec![0.0; d];
+        let (potential, _) =
+            Potential::discover(&hierarchical, &args, &mut rng).expect("model runs");
         let mut time_mode = |mode: GradMode, calls: usize| {
+            let potential = potential.grad_mode_ref(mode);
             per_call(calls, 7, || {
-                log_density_and_gradient(mode, &hierarchical, &args, &space, &u, true, &mut grad)
+                potential
+                    .log_density_and_gradient(&u, &mut grad)
                     .expect("gradient");
             })
         };

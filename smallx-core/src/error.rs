@@ -144,6 +144,20 @@ pub enum Error {
         /// Its value.
         value: f64,
     },
+    /// No initial point of a sampler or optimiser had a finite log-density (and gradient).
+    #[error(
+        "no valid initial point after {attempts} attempts: at the last one, {what} was not finite ({value}) at site `{site}`; give initial values (init_to_value) inside the support, or check the model's parameters"
+    )]
+    InitFailed {
+        /// How many points were tried.
+        attempts: usize,
+        /// The first site whose log-density (or gradient) was not finite at the last attempt.
+        site: String,
+        /// What was not finite.
+        what: &'static str,
+        /// Its value.
+        value: f64,
+    },
     /// A handler left a site in a state the runtime cannot finish.
     #[error("site `{site}`: {detail}")]
     InvalidSite {

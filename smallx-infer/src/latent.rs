@@ -188,6 +188,29 @@ pub fn log_density_unconstrained<M: Model, S: Scalar>(
     jacobian: bool,
     rng: &mut dyn Rng,
 ) -> Result<Real<S>> {
+    let (total, culprit) = log_density_and_culprit(model, args, space, u, discrete, jacobian, rng)?;
+    if total.is_nan() || total.value() == f64::INFINITY {
+        let (site, value) = culprit.unwrap_or(("(none)".into(), total.value()));
+        return Err(Error::NonFinite {
+            site,
+            what: "the log-density",
+            value,
+        });
+    }
+    Ok(total)
+}
+
+/// The log-density as [`log_density_unconstrained`] computes it, whatever its value, and the
+/// first site whose weighted log-probability was not finite (for messages).
+pub fn log_density_and_culprit<M: Model, S: Scalar>(
+    model: &M,
+    args: &M::Args<'_>,
+    space: &LatentSpace,
+    u: &[Real<S>],
+    discrete: &[Value<f64>],
+    jacobian: bool,
+    rng: &mut dyn Rng,
+) -> Result<(Real<S>, Option<(String, f64)>)> {
     let mut root = Root::new(rng);
     let mut cx = Ctx::new(&mut root);
     let mut joint = LogJointHandler::new();
@@ -206,17 +229,10 @@ pub fn log_density_unconstrained<M: Model, S: Scalar>(
     } else {
         joint.total()
     };
-    if total.is_nan() || total.value() == f64::INFINITY {
-        let (site, value) = joint
-            .first_non_finite()
-            .unwrap_or(("(none)", total.value()));
-        return Err(Error::NonFinite {
-            site: site.to_string(),
-            what: "the log-density",
-            value,
-        });
-    }
-    Ok(total)
+    let culprit = joint
+        .first_non_finite()
+        .map(|(site, value)| (site.to_string(), value));
+    Ok((total, culprit))
 }
 
 /// The unconstrained coordinates as constants of scalar `S`, with directions seeded for the
@@ -238,29 +254,4 @@ pub fn constrained_values(space: &LatentSpace, u: &[f64]) -> Result<Vec<DVector<
         .iter()
         .map(|v| DVector::from_vec(v.real_values().unwrap_or_default()))
         .collect())
-}
-
-/// `log p(constrain(u))` (+ `ln |det J|` when `jacobian`) and its gradient with respect to `u`,
-/// written into `grad`, in the gradient mode `mode` (see [`crate::grad`]).
-pub fn log_density_and_gradient<M: Model>(
-    mode: crate::grad::GradMode,
-    model: &M,
-    args: &M::Args<'_>,
-    space: &LatentSpace,
-    u: &[f64],
-    jacobian: bool,
-    grad: &mut [f64],
-) -> Result<f64> {
-    let mut objective = crate::map::NegativeLogDensity {
-        model,
-        args,
-        space,
-        u,
-        discrete: &[],
-        jacobian,
-        seed: 0,
-    };
-    let value = crate::grad::value_and_gradient(mode, &mut objective, grad)?;
-    grad.iter_mut().for_each(|g| *g = -*g);
-    Ok(-value)
 }

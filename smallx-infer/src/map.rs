@@ -1,38 +1,12 @@
 //! Maximum a posteriori estimation.
 
-use crate::grad::{GradMode, Objective, value_and_gradient};
-use crate::latent::{LatentSpace, lift_coordinates, log_density_unconstrained};
+use crate::grad::GradMode;
+use crate::init::write_values;
 use crate::optim::{Adam, Optimizer};
+use crate::potential::Potential;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use smallx_core::{Data, Error, Model, Real, Result, Scalar, Value};
-
-/// `−log p(constrain(u))` over the continuous latent coordinates, for optimisers.
-pub(crate) struct NegativeLogDensity<'s, 'a, M: Model> {
-    pub(crate) model: &'s M,
-    pub(crate) args: &'s M::Args<'a>,
-    pub(crate) space: &'s LatentSpace,
-    pub(crate) u: &'s [f64],
-    pub(crate) discrete: &'s [Value<f64>],
-    pub(crate) jacobian: bool,
-    pub(crate) seed: u64,
-}
-
-impl<M: Model> Objective for NegativeLogDensity<'_, '_, M> {
-    fn eval<S: Scalar>(&mut self, first: Option<usize>) -> Result<Real<S>> {
-        let u = lift_coordinates::<S>(self.u, first);
-        let lp = log_density_unconstrained(
-            self.model,
-            self.args,
-            self.space,
-            &u,
-            self.discrete,
-            self.jacobian,
-            &mut SmallRng::seed_from_u64(self.seed),
-        )?;
-        Ok(-lp)
-    }
-}
+use smallx_core::{Data, Error, Model, Result};
 
 /// The result of [`Map::run`].
 #[derive(Clone, Debug)]
@@ -115,53 +89,73 @@ impl<M: Model> Map<M> {
 
     /// Find the mode.
     pub fn run(&self, args: &M::Args<'_>) -> Result<MapResult> {
-        let (space, _) = LatentSpace::discover(&self.model, args, &mut SmallRng::seed_from_u64(0))?;
-        if let Some(d) = space.discrete().next() {
-            return Err(Error::Unsupported {
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            return Err(Error::Config {
                 algorithm: "Map",
-                site: d.name.clone(),
-                detail: "MAP optimises continuous sites only; condition the discrete site or marginalise it out".into(),
+                detail: format!(
+                    "the learning rate must be positive and finite, got {}",
+                    self.lr
+                ),
             });
         }
-        let mut u = vec![0.0; space.dim()];
-        if let Some(init) = &self.init {
-            for (name, value) in init.iter() {
-                if let Some(s) = space.get(name) {
-                    u[s.offset..s.offset + s.dim].copy_from_slice(&s.support.inverse(value)?);
-                }
-            }
+        if !(self.tolerance.is_finite() && self.tolerance >= 0.0) {
+            return Err(Error::Config {
+                algorithm: "Map",
+                detail: format!(
+                    "the tolerance must be non-negative and finite, got {}",
+                    self.tolerance
+                ),
+            });
         }
-        let mut grad = vec![0.0; space.dim()];
+        let (potential, _) =
+            Potential::discover(&self.model, args, &mut SmallRng::seed_from_u64(0))?;
+        let potential = potential.jacobian(false).grad_mode(self.grad_mode);
+        potential.refuse_discrete(
+            "Map",
+            "MAP optimises continuous sites only; condition the discrete site or marginalise it out",
+        )?;
+        let mut u = vec![0.0; potential.dim()];
+        if let Some(init) = &self.init {
+            write_values(potential.space(), init, &mut u, "Map::init")?;
+        }
+        let mut grad = vec![0.0; potential.dim()];
         let mut adam = Adam::new(self.lr).lr_decay(0.9995);
         let mut steps = 0;
         let mut value = f64::NAN;
         while steps < self.max_steps {
-            let mut objective = NegativeLogDensity {
-                model: &self.model,
-                args,
-                space: &space,
-                u: &u,
-                discrete: &[],
-                jacobian: false,
-                seed: 0,
-            };
-            value = value_and_gradient(self.grad_mode, &mut objective, &mut grad)?;
+            value = potential.log_density_and_gradient(&u, &mut grad)?;
             if grad.iter().all(|g| g.abs() < self.tolerance) {
                 break;
             }
+            // The optimiser minimises: hand it the negated gradient.
+            grad.iter_mut().for_each(|g| *g = -*g);
             adam.step(&mut u, &grad);
             steps += 1;
         }
-        let (values, _) = space.constrain::<f64>(&lift_coordinates(&u, None))?;
+        let mut numbers = Vec::new();
+        potential.record(&u, &mut numbers)?;
         let mut point = Data::new();
-        for (site, v) in space.continuous().zip(values) {
-            point.insert(site.name.as_str(), v);
+        let mut at = 0;
+        for (site, column) in potential.space().continuous().zip(potential.columns()) {
+            let values = &numbers[at..at + column.len];
+            at += column.len;
+            point.insert(site.name.as_str(), value_of(column.kind, values));
         }
         Ok(MapResult {
             point,
             unconstrained: u,
-            log_joint: -value,
+            log_joint: value,
             steps,
         })
+    }
+}
+
+/// A site value of `kind` from its numbers (matrices column by column).
+fn value_of(kind: smallx_core::ValueKind, x: &[f64]) -> smallx_core::Value<f64> {
+    use smallx_core::{Value, ValueKind, nalgebra::DMatrix};
+    match kind {
+        ValueKind::Real => Value::from(x[0]),
+        ValueKind::Matrix(r, c) => Value::from(DMatrix::from_column_slice(r, c, x)),
+        _ => Value::from(x.to_vec()),
     }
 }

@@ -69,15 +69,36 @@ impl SiteDraws {
     }
 }
 
-/// Statistics of one chain.
+/// Statistics of one chain: per kept draw, those the sampler has (empty otherwise), under the
+/// names ArviZ gives them in `sample_stats`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChainStats {
-    /// The fraction of accepted proposals after warm-up (NaN when not applicable).
+    /// The fraction of accepted proposals after warm-up (Metropolis), or the mean acceptance
+    /// probability (HMC, NUTS); NaN when not applicable.
     pub accept_rate: f64,
-    /// `log p(x, z)` at each kept draw.
+    /// `log p(x, z)` at each kept draw (ArviZ's `lp`).
     pub log_joint: Vec<f64>,
     /// Whether the proposal of each kept iteration was accepted (samplers that have one).
     pub accepted: Vec<bool>,
+    /// Whether the trajectory diverged (`diverging`).
+    pub diverging: Vec<bool>,
+    /// The depth of the NUTS tree (`tree_depth`).
+    pub tree_depth: Vec<u32>,
+    /// Leapfrog steps taken (`n_steps`).
+    pub n_steps: Vec<u32>,
+    /// The step size (`step_size`).
+    pub step_size: Vec<f64>,
+    /// The mean Metropolis acceptance probability of the trajectory (`acceptance_rate`).
+    pub acceptance: Vec<f64>,
+    /// The Hamiltonian at the draw (`energy`).
+    pub energy: Vec<f64>,
+}
+
+impl ChainStats {
+    /// The number of divergent transitions among the kept draws.
+    pub fn divergences(&self) -> usize {
+        self.diverging.iter().filter(|&&d| d).count()
+    }
 }
 
 /// Posterior draws of every latent site, by chain, and per-chain statistics.
@@ -95,8 +116,7 @@ impl Samples {
             stats: vec![
                 ChainStats {
                     accept_rate: f64::NAN,
-                    log_joint: Vec::new(),
-                    accepted: Vec::new(),
+                    ..ChainStats::default()
                 };
                 chains
             ],
@@ -235,7 +255,19 @@ impl Samples {
                 });
             }
         }
-        Summary { rows }
+        Summary {
+            rows,
+            divergences: self
+                .stats
+                .iter()
+                .any(|s| !s.diverging.is_empty())
+                .then(|| self.stats.iter().map(ChainStats::divergences).sum()),
+        }
+    }
+
+    /// The number of divergent transitions over all chains (0 for samplers without them).
+    pub fn divergences(&self) -> usize {
+        self.stats.iter().map(ChainStats::divergences).sum()
     }
 }
 
@@ -272,6 +304,8 @@ impl SummaryRow {
 pub struct Summary {
     /// The rows.
     pub rows: Vec<SummaryRow>,
+    /// Divergent transitions over all chains, for samplers that report them.
+    pub divergences: Option<usize>,
 }
 
 impl Summary {
@@ -301,6 +335,9 @@ impl fmt::Display for Summary {
                 "{:<width$} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>9.0} {:>7.3}",
                 r.name, r.mean, r.sd, r.q5, r.q50, r.q95, r.ess_bulk, r.r_hat
             )?;
+        }
+        if let Some(n) = self.divergences {
+            writeln!(f, "divergences: {n}")?;
         }
         Ok(())
     }

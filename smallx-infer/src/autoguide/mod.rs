@@ -8,6 +8,7 @@ mod dist;
 
 pub use dist::{NormalScale, PointMass, TransformedNormal};
 
+use crate::init::{Init, initial_point, write_values};
 use crate::latent::LatentSpace;
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
@@ -70,27 +71,32 @@ impl Discovery {
                 ),
             });
         }
-        let mut init = vec![0.0; space.dim()];
-        match &self.init {
-            InitLoc::Feasible => {}
-            InitLoc::PriorDraw => init = space.unconstrained(&trace)?,
-            InitLoc::Values(data) => {
-                for (name, value) in data.iter() {
-                    let site = space.get(name).ok_or_else(|| Error::UnknownSite {
-                        handler: "InitLoc::Values",
-                        name: name.to_string(),
-                        known: space
-                            .sites()
-                            .iter()
-                            .map(|s| s.name.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                    })?;
-                    init[site.offset..site.offset + site.dim]
-                        .copy_from_slice(&site.support.inverse(value)?);
-                }
+        // The same strategies, and the same policy for unknown names, as the samplers'.
+        let strategy = match &self.init {
+            InitLoc::Feasible => Init::Feasible,
+            InitLoc::PriorDraw => Init::Prior,
+            InitLoc::Values(data) => Init::Values(data.clone()),
+        };
+        let mut no_more_draws = || {
+            Err(Error::Config {
+                algorithm: self.name,
+                detail: "autoguides start from one prior draw".into(),
+            })
+        };
+        let init = match &strategy {
+            Init::Values(data) => {
+                let mut u = vec![0.0; space.dim()];
+                write_values(&space, data, &mut u, "InitLoc::Values")?;
+                u
             }
-        }
+            other => initial_point(
+                &space,
+                other,
+                &trace,
+                &mut no_more_draws,
+                &mut SmallRng::seed_from_u64(0),
+            )?,
+        };
         let param_names = space
             .sites()
             .iter()

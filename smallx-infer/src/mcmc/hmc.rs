@@ -1,0 +1,174 @@
+//! Hamiltonian Monte Carlo with a fixed trajectory length (Pyro's and NumPyro's `HMC`): each
+//! iteration draws a momentum, takes `⌈length / ε⌉` leapfrog steps and accepts the end point
+//! with the Metropolis probability. Step size and metric adapt as for NUTS.
+
+use super::adapt::{Adapter, MassMatrix};
+use super::hamiltonian::{Point, leapfrog};
+use super::nuts::check_hamiltonian_options;
+use super::{DrawStats, Kernel, Reports, State};
+use crate::grad::GradMode;
+use crate::potential::Potential;
+use rand::rngs::SmallRng;
+use rand_distr::{Distribution as _, Open01};
+use smallx_core::{Error, Model, Result};
+
+/// The most leapfrog steps one iteration takes (a tiny step size early in the warm-up would
+/// otherwise make one iteration arbitrarily long): NUTS's limit at tree depth 10.
+const MAX_STEPS: usize = 1023;
+
+/// HMC with a fixed trajectory length (default 2π, NumPyro's), target acceptance 0.8 and a
+/// diagonal metric adapted in Stan's windows. Discrete latent sites are refused.
+#[derive(Clone, Debug)]
+pub struct Hmc<M> {
+    model: M,
+    trajectory_length: f64,
+    target_accept: f64,
+    mass: MassMatrix,
+    grad_mode: GradMode,
+}
+
+impl<M: Model + Sync> Hmc<M> {
+    /// HMC for `model` (conditioned on its data).
+    pub fn new(model: M) -> Self {
+        Hmc {
+            model,
+            trajectory_length: 2.0 * std::f64::consts::PI,
+            target_accept: 0.8,
+            mass: MassMatrix::Diagonal,
+            grad_mode: GradMode::Auto,
+        }
+    }
+    /// The integration time per iteration (positive; default 2π). The number of steps is
+    /// `⌈length / step size⌉`, at most 1023.
+    pub fn trajectory_length(mut self, length: f64) -> Self {
+        self.trajectory_length = length;
+        self
+    }
+    /// The acceptance probability the step size is adapted to (default 0.8).
+    pub fn target_accept(mut self, rate: f64) -> Self {
+        self.target_accept = rate;
+        self
+    }
+    /// The metric to adapt (default diagonal).
+    pub fn mass_matrix(mut self, mass: MassMatrix) -> Self {
+        self.mass = mass;
+        self
+    }
+    /// How gradients are computed (default [`GradMode::Auto`]).
+    pub fn grad_mode(mut self, mode: GradMode) -> Self {
+        self.grad_mode = mode;
+        self
+    }
+}
+
+/// An HMC chain: its adaptation and the current point.
+pub struct HmcChain {
+    adapter: Adapter,
+    warmup: usize,
+    z: Point,
+    velocity: Vec<f64>,
+}
+
+impl<M: Model + Sync> Kernel for Hmc<M> {
+    type Model = M;
+    type Chain = HmcChain;
+
+    fn model(&self) -> &M {
+        &self.model
+    }
+    fn name(&self) -> &'static str {
+        "HMC"
+    }
+    fn uses_gradient(&self) -> bool {
+        true
+    }
+    fn grad_mode(&self) -> GradMode {
+        self.grad_mode
+    }
+    fn reports(&self) -> Reports {
+        Reports::Hamiltonian
+    }
+
+    fn check(&self, potential: &Potential<'_, '_, M>) -> Result<()> {
+        check_hamiltonian_options("HMC", self.target_accept)?;
+        if !(self.trajectory_length.is_finite() && self.trajectory_length > 0.0) {
+            return Err(Error::Config {
+                algorithm: "HMC",
+                detail: format!(
+                    "trajectory_length must be positive and finite, got {}",
+                    self.trajectory_length
+                ),
+            });
+        }
+        potential.refuse_discrete("HMC", "condition the site on data, or marginalise it out")
+    }
+
+    fn start(
+        &self,
+        potential: &mut Potential<'_, '_, M>,
+        state: &mut State,
+        warmup: usize,
+        rng: &mut SmallRng,
+    ) -> Result<HmcChain> {
+        let z = Point::new(state.u.clone(), state.grad.clone(), state.log_density);
+        let adapter = Adapter::new(potential, &z, warmup, self.target_accept, self.mass, rng)?;
+        Ok(HmcChain {
+            adapter,
+            warmup,
+            velocity: vec![0.0; z.q.len()],
+            z,
+        })
+    }
+
+    fn step(
+        &self,
+        chain: &mut HmcChain,
+        potential: &mut Potential<'_, '_, M>,
+        state: &mut State,
+        t: usize,
+        rng: &mut SmallRng,
+    ) -> Result<DrawStats> {
+        let metric = &chain.adapter.metric;
+        let eps = chain.adapter.step_size;
+        let steps = ((self.trajectory_length / eps).ceil() as usize).clamp(1, MAX_STEPS);
+        let mut z = chain.z.clone();
+        metric.sample_momentum(&mut z.p, rng);
+        let h0 = z.hamiltonian(metric);
+        let mut taken = 0;
+        for _ in 0..steps {
+            leapfrog(potential, metric, &mut z, eps, &mut chain.velocity)?;
+            taken += 1;
+            if z.lp == f64::NEG_INFINITY {
+                break;
+            }
+        }
+        let h = z.hamiltonian(metric);
+        let diverging = h - h0 > 1000.0 || h.is_infinite();
+        let accept_prob = if diverging {
+            0.0
+        } else {
+            (h0 - h).exp().min(1.0)
+        };
+        let u: f64 = Open01.sample(&mut *rng);
+        let accepted = u < accept_prob;
+        if accepted {
+            chain.z = z;
+        }
+        let energy = chain.z.hamiltonian(metric);
+        chain
+            .adapter
+            .learn(potential, &chain.z, accept_prob, t, chain.warmup, rng)?;
+        state.u.copy_from_slice(&chain.z.q);
+        state.grad.copy_from_slice(&chain.z.grad);
+        state.log_density = chain.z.lp;
+        Ok(DrawStats {
+            accepted,
+            accept_prob,
+            diverging,
+            tree_depth: 0,
+            n_steps: taken,
+            step_size: eps,
+            energy,
+        })
+    }
+}
