@@ -175,6 +175,20 @@ impl<'a> InferenceData<'a> {
                 ),
             );
         }
+        // Hamiltonian samplers' statistics, under ArviZ's names (`az.plot_energy` reads
+        // `energy`, `az.summary` and `az.plot_trace` `diverging`).
+        let full = |len: usize| len == stats[0].log_joint.len() && len > 0;
+        if !stats.is_empty() && stats.iter().all(|s| full(s.diverging.len())) {
+            let column = |f: &dyn Fn(&crate::samples::ChainStats) -> Json| {
+                Json::Array(stats.iter().map(f).collect())
+            };
+            sample_stats.insert("diverging".into(), column(&|s| json!(s.diverging)));
+            sample_stats.insert("tree_depth".into(), column(&|s| json!(s.tree_depth)));
+            sample_stats.insert("n_steps".into(), column(&|s| json!(s.n_steps)));
+            sample_stats.insert("step_size".into(), column(&|s| json!(s.step_size)));
+            sample_stats.insert("acceptance_rate".into(), column(&|s| json!(s.acceptance)));
+            sample_stats.insert("energy".into(), column(&|s| json!(s.energy)));
+        }
         doc.insert("sample_stats".into(), Json::Object(sample_stats));
         if let Some(ll) = &self.log_likelihood {
             doc.insert("log_likelihood".into(), Json::Object(draws_array(ll)));

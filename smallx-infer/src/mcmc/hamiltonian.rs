@@ -73,7 +73,7 @@ impl Metric {
                 // M = Σ⁻¹ = L⁻ᵀ L⁻¹, so p = L⁻ᵀ z: solve Lᵀ p = z.
                 let z = DVector::from_fn(p.len(), |_, _| StandardNormal.sample(&mut *rng));
                 let solved = chol
-                    .tr_solve_upper_triangular(&z)
+                    .tr_solve_lower_triangular(&z)
                     .unwrap_or_else(|| z.clone());
                 p.copy_from_slice(solved.as_slice());
             }
