@@ -1,4 +1,4 @@
-//! The reference workloads W1–W4 and W7 (data/README.md and ../shared/bench-data/README.md), with
+//! The reference workloads W1–W8 (data/README.md and ../shared/bench-data/README.md), with
 //! the peers' settings and timing policy, one JSON line each on stdout.
 //!
 //! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w7` a subset.
@@ -6,7 +6,9 @@
 //! same seed and the median is reported (all repetitions in `wall_s_all`).
 
 use smallx::infer::diagnostics::ess_bulk;
-use smallx::infer::{Adam, AutoNormal, GradMode, Importance, Metropolis, Svi, TraceElbo};
+use smallx::infer::{
+    Adam, AutoNormal, GradMode, Importance, Mcmc, Metropolis, Nuts, Samples, Svi, TraceElbo,
+};
 use smallx::prelude::*;
 use std::time::Instant;
 
@@ -74,6 +76,19 @@ fn hier(j: usize, group: &[usize], x: &[f64], y: &[f64]) {
         .iter()
         .zip(x)
         .map(|(&g, &xi)| Normal::new(alpha[g] + beta * xi, sigma));
+    observe!("y", Batch::new(means), y);
+}
+
+/// W5: the non-centred eight schools.
+#[model]
+fn eight_schools(sigma: &[f64], y: &[f64]) {
+    let mu = sample!("mu", Normal::new(0.0, 5.0));
+    let tau = sample!("tau", HalfCauchy::new(5.0));
+    let theta_tilde = sample!("theta_tilde", Normal::new(0.0, 1.0).iid(sigma.len()));
+    let means = theta_tilde
+        .iter()
+        .zip(sigma)
+        .map(|(&t, &s)| Normal::new(mu + tau * t, s));
     observe!("y", Batch::new(means), y);
 }
 
@@ -194,9 +209,10 @@ fn load(name: &str, keys: &[&str]) -> Data {
 }
 
 fn reals(d: &Data, key: &str) -> Vec<f64> {
-    d.get(key)
-        .and_then(|v| v.real_values())
-        .expect("a real vector")
+    match d.get(key) {
+        Some(Value::IntVec(v)) => v.iter().map(|&i| i as f64).collect(),
+        other => other.and_then(|v| v.real_values()).expect("a real vector"),
+    }
 }
 
 fn w3() {
@@ -384,6 +400,155 @@ fn w7() {
     }
 }
 
+/// The bulk ESS of element `j` of `site`.
+fn ess_of(samples: &Samples, site: &str, j: usize) -> f64 {
+    ess_bulk(&samples.site(site).expect("site").element(j))
+}
+
+fn mean_of(samples: &Samples, site: &str, j: usize) -> f64 {
+    samples.site(site).expect("site").mean()[j]
+}
+
+/// Divergences and mean leapfrog steps of chain 0.
+fn nuts_stats(samples: &Samples) -> (usize, f64) {
+    let s = &samples.stats()[0];
+    let steps = s.n_steps.iter().map(|&n| n as f64).sum::<f64>() / s.n_steps.len().max(1) as f64;
+    (samples.divergences(), steps)
+}
+
+fn w5() {
+    let data = load("eight_schools.json", &["y", "sigma"]);
+    let (y, sigma) = (reals(&data, "y"), reals(&data, "sigma"));
+    let args = (&sigma[..], &y[..]);
+    let run = |warmup: usize, draws: usize| {
+        Mcmc::new(Nuts::new(eight_schools))
+            .warmup(warmup)
+            .samples(draws)
+            .seed(0)
+            .progress(false)
+            .run(&args)
+            .expect("W5 runs")
+    };
+    run(10, 10);
+    let (wall, all, samples) = timed(|| run(1000, 5000));
+    let (e_mu, e_tau) = (ess_of(&samples, "mu", 0), ess_of(&samples, "tau", 0));
+    let (divergences, steps) = nuts_stats(&samples);
+    let result = format!(
+        "{{\"mu_mean\": {:.3}, \"tau_mean\": {:.3}, \"ess_bulk_mu\": {e_mu:.0}, \"ess_bulk_tau\": {e_tau:.0}, \"ess_per_s_mu\": {:.0}, \"ess_per_s_tau\": {:.0}, \"divergences\": {divergences}, \"mean_leapfrog_steps\": {steps:.2}, \"mean_accept_prob\": {:.3}}}",
+        mean_of(&samples, "mu", 0),
+        mean_of(&samples, "tau", 0),
+        e_mu / wall,
+        e_tau / wall,
+        samples.stats()[0].accept_rate
+    );
+    emit(
+        "eight_schools_nuts",
+        "Mcmc + Nuts (defaults: target_accept 0.8, diagonal metric)",
+        "mcmc_iteration(warmup+draw)",
+        6000,
+        (wall, all),
+        result,
+    );
+}
+
+fn logreg_data() -> (Design, Vec<bool>, Vec<f64>) {
+    let data = load("logreg.json", &["X", "y", "true_beta"]);
+    let x = match data.get("X") {
+        Some(Value::Matrix(m)) => m.map(|r| r.0),
+        _ => panic!("X is a matrix"),
+    };
+    let y: Vec<bool> = match data.get("y") {
+        Some(Value::IntVec(v)) => v.iter().map(|&i| i == 1).collect(),
+        _ => panic!("y is a 0/1 vector"),
+    };
+    (Design::new(x), y, reals(&data, "true_beta"))
+}
+
+fn w6() {
+    let (design, y, true_beta) = logreg_data();
+    let args = (&design, &y[..]);
+    let run = |warmup: usize, draws: usize| {
+        Mcmc::new(Nuts::new(logreg))
+            .warmup(warmup)
+            .samples(draws)
+            .seed(0)
+            .progress(false)
+            .run(&args)
+            .expect("W6 runs")
+    };
+    run(10, 10);
+    let (wall, all, samples) = timed(|| run(500, 1000));
+    let beta = samples.site("beta").expect("beta").mean();
+    let max_err = beta
+        .iter()
+        .zip(&true_beta)
+        .map(|(b, t)| (b - t).abs())
+        .fold(0.0, f64::max);
+    let min_ess = (0..beta.len())
+        .map(|j| ess_of(&samples, "beta", j))
+        .fold(ess_of(&samples, "intercept", 0), f64::min);
+    let (divergences, steps) = nuts_stats(&samples);
+    let result = format!(
+        "{{\"max_abs_err_beta\": {max_err:.4}, \"intercept_mean\": {:.4}, \"min_ess\": {min_ess:.0}, \"min_ess_per_s\": {:.0}, \"divergences\": {divergences}, \"mean_leapfrog_steps\": {steps:.2}}}",
+        mean_of(&samples, "intercept", 0),
+        min_ess / wall
+    );
+    emit(
+        "logreg_nuts",
+        "Mcmc + Nuts (defaults); likelihood as one BernoulliGlm site",
+        "mcmc_iteration(warmup+draw)",
+        1500,
+        (wall, all),
+        result,
+    );
+}
+
+fn w8() {
+    for j in [100usize, 400] {
+        let data = load(&format!("hier{j}.json"), &["group", "x", "y"]);
+        let group: Vec<usize> = match data.get("group") {
+            Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
+            _ => panic!("group is an integer vector"),
+        };
+        let (x, y) = (reals(&data, "x"), reals(&data, "y"));
+        let args = (j, &group[..], &x[..], &y[..]);
+        let run = |warmup: usize, draws: usize| {
+            Mcmc::new(Nuts::new(hier))
+                .warmup(warmup)
+                .samples(draws)
+                .seed(0)
+                .progress(false)
+                .run(&args)
+                .expect("W8 runs")
+        };
+        run(10, 10);
+        let (wall, all, samples) = timed(|| run(500, 1000));
+        let globals = ["mu_a", "sigma_a", "beta", "sigma"];
+        let min_ess = globals
+            .iter()
+            .map(|g| ess_of(&samples, g, 0))
+            .fold(f64::INFINITY, f64::min);
+        let means: Vec<String> = globals
+            .iter()
+            .map(|g| format!("\"{g}_mean\": {:.4}", mean_of(&samples, g, 0)))
+            .collect();
+        let (divergences, steps) = nuts_stats(&samples);
+        let result = format!(
+            "{{{}, \"min_ess\": {min_ess:.0}, \"min_ess_per_s\": {:.0}, \"divergences\": {divergences}, \"mean_leapfrog_steps\": {steps:.2}}}",
+            means.join(", "),
+            min_ess / wall
+        );
+        emit(
+            &format!("hier{j}_nuts"),
+            "Mcmc + Nuts (defaults); Batch of Normal",
+            "mcmc_iteration(warmup+draw)",
+            1500,
+            (wall, all),
+            result,
+        );
+    }
+}
+
 fn main() {
     let args: Vec<String> = std::env::args()
         .skip(1)
@@ -395,7 +560,10 @@ fn main() {
         ("w2", w2),
         ("w3", w3),
         ("w4", w4),
+        ("w5", w5),
+        ("w6", w6),
         ("w7", w7),
+        ("w8", w8),
     ] {
         if wanted(name) {
             run();
