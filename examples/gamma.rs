@@ -1,12 +1,13 @@
 //! The gamma model of PyMC's variational inference introduction: 200 draws from Gamma(shape 2, scale 0.5); exponential priors on the
-//! shape and rate. Mean-field ADVI (AutoNormal) stopped by a convergence callback, against a long
-//! Metropolis run.
+//! shape and rate. Mean-field ADVI (AutoNormal) stopped by a convergence callback, against NUTS
+//! (the tutorial's `pm.sample()`) and a long Metropolis run.
 //!
 //! Run with `cargo run --release --example gamma`.
 
 use rand_distr::Distribution as _;
 use smallx::infer::{
-    Adam, AutoNormal, CheckParametersConvergence, Diff, Metropolis, Predictive, Svi, TraceElbo,
+    Adam, AutoNormal, CheckParametersConvergence, Diff, Mcmc, Metropolis, Nuts, Predictive, Svi,
+    TraceElbo,
 };
 use smallx::prelude::*;
 
@@ -91,22 +92,37 @@ fn main() -> smallx::Result<()> {
     }
     let summary = mcmc.summary();
     let (a_mh, b_mh) = (summary.row("alpha").unwrap(), summary.row("beta").unwrap());
-    println!(
-        "            {:>18} {:>18}",
-        "ADVI mean (sd)", "Metropolis mean (sd)"
+    let nuts = Mcmc::new(Nuts::new(gamma_model))
+        .warmup(1000)
+        .samples(2000)
+        .chains(4)
+        .seed(4)
+        .run(&args)?;
+    let nuts_summary = nuts.summary();
+    println!("\nNUTS:\n{nuts_summary}");
+    let (a_nuts, b_nuts) = (
+        nuts_summary.row("alpha").unwrap(),
+        nuts_summary.row("beta").unwrap(),
     );
     println!(
-        "alpha       {:>10.3} ({:.3}) {:>10.3} ({:.3})",
-        a_advi.0, a_advi.1, a_mh.mean, a_mh.sd
+        "            {:>18} {:>18} {:>20}",
+        "ADVI mean (sd)", "NUTS mean (sd)", "Metropolis mean (sd)"
     );
     println!(
-        "beta        {:>10.3} ({:.3}) {:>10.3} ({:.3})",
-        b_advi.0, b_advi.1, b_mh.mean, b_mh.sd
+        "alpha       {:>10.3} ({:.3}) {:>10.3} ({:.3}) {:>12.3} ({:.3})",
+        a_advi.0, a_advi.1, a_nuts.mean, a_nuts.sd, a_mh.mean, a_mh.sd
     );
     println!(
-        "RESULT {{\"advi_alpha\": {:.4}, \"advi_beta\": {:.4}, \"mh_alpha\": {:.4}, \"mh_beta\": {:.4}, \"mh_alpha_mcse\": {:.4}, \"mh_beta_mcse\": {:.4}, \"advi_stopped_at\": {stopped_at}, \"max_steps\": {max_steps}}}",
+        "beta        {:>10.3} ({:.3}) {:>10.3} ({:.3}) {:>12.3} ({:.3})",
+        b_advi.0, b_advi.1, b_nuts.mean, b_nuts.sd, b_mh.mean, b_mh.sd
+    );
+    println!(
+        "RESULT {{\"advi_alpha\": {:.4}, \"advi_beta\": {:.4}, \"nuts_alpha\": {:.4}, \"nuts_beta\": {:.4}, \"nuts_divergences\": {}, \"mh_alpha\": {:.4}, \"mh_beta\": {:.4}, \"mh_alpha_mcse\": {:.4}, \"mh_beta_mcse\": {:.4}, \"advi_stopped_at\": {stopped_at}, \"max_steps\": {max_steps}}}",
         a_advi.0,
         b_advi.0,
+        a_nuts.mean,
+        b_nuts.mean,
+        nuts.divergences(),
         a_mh.mean,
         b_mh.mean,
         a_mh.mcse(),

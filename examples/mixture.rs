@@ -1,10 +1,10 @@
 //! The two-component normal mixture of PyMC's variational inference introduction: weights [0.2, 0.8], means [−0.3, 0.5], sds 0.1.
-//! Expectations of x² and sin(x) from Metropolis draws (several chains) and from mean-field
-//! ADVI, against their exact values.
+//! Expectations of x² and sin(x) from Metropolis draws (several chains), from NUTS (the
+//! tutorial's `pm.sample()`) and from mean-field ADVI, against their exact values.
 //!
 //! Run with `cargo run --release --example mixture`.
 
-use smallx::infer::{Adam, AutoNormal, Metropolis, Predictive, Svi, TraceElbo};
+use smallx::infer::{Adam, AutoNormal, Mcmc, Metropolis, Nuts, Predictive, Svi, TraceElbo};
 use smallx::prelude::*;
 
 const W: [f64; 2] = [0.2, 0.8];
@@ -56,6 +56,33 @@ fn main() -> smallx::Result<()> {
     );
     println!("exact:      E[x²] = {exact_x2:.4}, E[sin x] = {exact_sin:.4}");
 
+    // NUTS moves within a mode easily and between the modes (eight sds apart) rarely: each
+    // chain's share of draws in the left component shows how often it crossed.
+    let nuts = Mcmc::new(Nuts::new(mixture))
+        .warmup(1000)
+        .samples(5000)
+        .chains(4)
+        .seed(4)
+        .run(&())?;
+    let nuts_xs = nuts.values("x")?;
+    let (nuts_x2, nuts_sin) = expectations(&nuts_xs);
+    let shares: Vec<String> = nuts
+        .site("x")?
+        .element(0)
+        .iter()
+        .map(|c| {
+            format!(
+                "{:.2}",
+                c.iter().filter(|&&x| x < 0.1).count() as f64 / c.len() as f64
+            )
+        })
+        .collect();
+    println!(
+        "NUTS:       E[x²] = {nuts_x2:.4}, E[sin x] = {nuts_sin:.4}; share of draws in the left component per chain [{}], divergences {}",
+        shares.join(", "),
+        nuts.divergences()
+    );
+
     // Mean-field ADVI is unimodal: it settles on one component, as in PyMC's introduction.
     let mut svi = Svi::new(
         mixture,
@@ -74,7 +101,7 @@ fn main() -> smallx::Result<()> {
     println!("ADVI:       E[x²] = {advi_x2:.4}, E[sin x] = {advi_sin:.4} (one mode only)");
 
     println!(
-        "RESULT {{\"mh_x2\": {x2:.4}, \"mh_x2_se\": {se_x2:.4}, \"mh_sin\": {sin:.4}, \"mh_sin_se\": {se_sin:.4}, \"exact_x2\": {exact_x2:.4}, \"exact_sin\": {exact_sin:.4}, \"advi_x2\": {advi_x2:.4}, \"advi_sin\": {advi_sin:.4}}}"
+        "RESULT {{\"mh_x2\": {x2:.4}, \"mh_x2_se\": {se_x2:.4}, \"mh_sin\": {sin:.4}, \"mh_sin_se\": {se_sin:.4}, \"exact_x2\": {exact_x2:.4}, \"exact_sin\": {exact_sin:.4}, \"nuts_x2\": {nuts_x2:.4}, \"nuts_sin\": {nuts_sin:.4}, \"advi_x2\": {advi_x2:.4}, \"advi_sin\": {advi_sin:.4}}}"
     );
     Ok(())
 }
