@@ -2,7 +2,7 @@
 # Runs smallx's benchmark harness and, when the peer virtualenv exists, the NumPyro, Pyro and
 # PyMC scripts on the same workloads, in one run; prints a side-by-side markdown table.
 #
-#   bash scripts/compare.sh            # W1-W4
+#   bash scripts/compare.sh            # W1-W8
 #   bash scripts/compare.sh w1 w3      # a subset
 #
 # Peers: PEERS_DIR (default ../shared/peers) holds the peer scripts; their virtualenv is
@@ -13,7 +13,7 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 PEERS_DIR="${PEERS_DIR:-$ROOT/../shared/peers}"
 PEERS_PY="${PEERS_PY:-$HOME/.cache/smallx-peers-venv/bin/python}"
 OUT="$ROOT/target/compare"
-WORKLOADS=("${@:-w1 w2 w3 w4}")
+WORKLOADS=("${@:-w1 w2 w3 w4 w5 w6 w7 w8}")
 read -r -a WORKLOADS <<< "${WORKLOADS[*]}"
 mkdir -p "$OUT"
 
