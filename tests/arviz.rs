@@ -104,3 +104,39 @@ fn draws_are_written_as_csv() {
     assert_eq!(lines.len(), 11);
     assert!(lines[1].starts_with("0,0,"));
 }
+
+#[test]
+fn nuts_statistics_are_in_sample_stats_under_arviz_names() {
+    let g1 = [0.5, 1.2, 0.9];
+    let g2 = [-0.1, 0.3, 0.0, 0.2];
+    let args = (&g1[..], &g2[..]);
+    let samples = smallx::infer::Mcmc::new(smallx::infer::Nuts::new(best))
+        .warmup(100)
+        .samples(30)
+        .chains(2)
+        .seed(1)
+        .progress(false)
+        .run(&args)
+        .unwrap();
+    let doc = InferenceData::new(&samples).to_json();
+    for name in [
+        "lp",
+        "diverging",
+        "tree_depth",
+        "n_steps",
+        "step_size",
+        "acceptance_rate",
+        "energy",
+    ] {
+        assert_eq!(shape(&doc["sample_stats"][name]), [2, 30], "{name}");
+    }
+    assert!(doc["sample_stats"]["diverging"][0][0].is_boolean());
+    assert!(
+        doc["sample_stats"]["energy"][1][29]
+            .as_f64()
+            .unwrap()
+            .is_finite()
+    );
+    // The summary counts divergences for samplers that report them.
+    assert!(samples.summary().to_string().contains("divergences:"));
+}

@@ -200,6 +200,9 @@ pub fn log_density_unconstrained<M: Model, S: Scalar>(
     Ok(total)
 }
 
+/// The first site whose weighted log-probability was not finite, and that value.
+pub type Culprit = Option<(String, f64)>;
+
 /// The log-density as [`log_density_unconstrained`] computes it, whatever its value, and the
 /// first site whose weighted log-probability was not finite (for messages).
 pub fn log_density_and_culprit<M: Model, S: Scalar>(
@@ -210,7 +213,7 @@ pub fn log_density_and_culprit<M: Model, S: Scalar>(
     discrete: &[Value<f64>],
     jacobian: bool,
     rng: &mut dyn Rng,
-) -> Result<(Real<S>, Option<(String, f64)>)> {
+) -> Result<(Real<S>, Culprit)> {
     let mut root = Root::new(rng);
     let mut cx = Ctx::new(&mut root);
     let mut joint = LogJointHandler::new();

@@ -119,7 +119,7 @@ impl Windows {
         }
         self.window_size *= 2;
         self.next_window = self.counter + self.window_size;
-        if self.next_window != last && self.next_window + 2 * self.window_size >= last + 1 {
+        if self.next_window != last && self.next_window + 2 * self.window_size > last {
             self.next_window = last;
         }
     }
@@ -153,12 +153,11 @@ impl Estimator {
         for (m, dl) in self.mean.iter_mut().zip(&delta) {
             *m += dl / self.n;
         }
-        let d = q.len();
-        for i in 0..d {
-            let after_i = q[i] - self.mean[i];
+        for (i, (x, m)) in q.iter().zip(&self.mean).enumerate() {
+            let after_i = x - m;
             if self.dense {
-                for j in 0..d {
-                    self.m2[(i, j)] += delta[j] * after_i;
+                for (j, dj) in delta.iter().enumerate() {
+                    self.m2[(i, j)] += dj * after_i;
                 }
             } else {
                 self.m2[(i, 0)] += delta[i] * after_i;
@@ -289,7 +288,10 @@ pub(crate) fn find_step_size<M: Model>(
     };
     for _ in 0..200 {
         let delta = trial(eps, rng)?;
-        if (direction > 0.0 && !(delta > threshold)) || (direction < 0.0 && !(delta < threshold)) {
+        // A NaN energy change counts as crossing in either direction.
+        let above = delta > threshold;
+        let below = delta < threshold;
+        if (direction > 0.0 && !above) || (direction < 0.0 && !below) {
             return Ok(eps);
         }
         eps *= if direction > 0.0 { 2.0 } else { 0.5 };

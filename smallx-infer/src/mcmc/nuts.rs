@@ -343,11 +343,11 @@ fn build_tree<M: Model>(
     depth: u32,
     sign: f64,
     z_propose: &mut Point,
-    p_sharp_beg: &mut Vec<f64>,
-    p_sharp_end: &mut Vec<f64>,
-    rho: &mut Vec<f64>,
-    p_beg: &mut Vec<f64>,
-    p_end: &mut Vec<f64>,
+    p_sharp_beg: &mut [f64],
+    p_sharp_end: &mut [f64],
+    rho: &mut [f64],
+    p_beg: &mut [f64],
+    p_end: &mut [f64],
     log_sum_weight: &mut f64,
     rng: &mut SmallRng,
 ) -> Result<bool> {
@@ -367,12 +367,12 @@ fn build_tree<M: Model>(
         };
         z_propose.clone_from(z);
         metric.velocity(&z.p, p_sharp_beg);
-        p_sharp_end.clone_from(p_sharp_beg);
+        p_sharp_end.copy_from_slice(p_sharp_beg);
         for (r, p) in rho.iter_mut().zip(&z.p) {
             *r += p;
         }
-        p_beg.clone_from(&z.p);
-        p_end.clone_from(&z.p);
+        p_beg.copy_from_slice(&z.p);
+        p_end.copy_from_slice(&z.p);
         return Ok(!traj.divergent);
     }
     // The first half.
