@@ -3,9 +3,11 @@
 //!
 //! One policy for every algorithm: a name given in `init_to_value` that is not a continuous
 //! latent site of the model is an error naming it (and listing the sites); an initial point
-//! whose log-density or gradient is not finite is redrawn (up to [`MAX_INIT_ATTEMPTS`] times,
-//! with `init_to_uniform` for strategies that have no randomness of their own, as NumPyro does)
-//! and the error after the last attempt names the site whose log-density was not finite.
+//! whose log-density or gradient is not finite is redrawn, up to [`MAX_INIT_ATTEMPTS`] times
+//! (random strategies redraw themselves, `init_to_value` keeps its values and redraws the other
+//! sites, and the deterministic `init_to_feasible` and `Init::Map` fall back to
+//! `init_to_uniform(2)`, where NumPyro would retry the same point), and the error after the
+//! last attempt names the site whose log-density was not finite.
 
 use crate::latent::LatentSpace;
 use rand::Rng;
@@ -24,10 +26,13 @@ pub const MAX_INIT_ATTEMPTS: usize = 100;
 pub enum Init {
     /// A draw from the prior (NumPyro's `init_to_sample`); each chain its own.
     Prior,
-    /// The given constrained values for the named sites; the others from a prior draw
-    /// (NumPyro's `init_to_value`).
+    /// The given constrained values for the named sites; the others from a prior draw (NumPyro's
+    /// `init_to_value`, whose other sites fall back to `init_to_uniform` instead). Retries keep
+    /// the values and redraw the others.
     Values(Data),
-    /// The median of `num_samples` prior draws, per coordinate (NumPyro's `init_to_median`).
+    /// The median of `num_samples` prior draws, per unconstrained coordinate (NumPyro's
+    /// `init_to_median` takes it per constrained element: the same for elementwise bijections
+    /// and an odd number of draws).
     Median {
         /// How many prior draws.
         num_samples: usize,
@@ -100,7 +105,7 @@ impl Init {
     pub(crate) fn is_random(&self) -> bool {
         matches!(
             self,
-            Init::Prior | Init::Uniform { .. } | Init::Median { .. }
+            Init::Prior | Init::Values(_) | Init::Uniform { .. } | Init::Median { .. }
         )
     }
 }

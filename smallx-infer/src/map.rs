@@ -132,6 +132,10 @@ impl<M: Model> Map<M> {
             adam.step(&mut u, &grad);
             steps += 1;
         }
+        if steps == self.max_steps {
+            // The point returned is the one after the last step: its own log-density.
+            value = potential.log_density_and_gradient(&u, &mut grad)?;
+        }
         let mut numbers = Vec::new();
         potential.record(&u, &mut numbers)?;
         let mut point = Data::new();

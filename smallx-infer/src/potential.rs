@@ -158,6 +158,18 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
         }
     }
 
+    /// An error when the model has no continuous latent site (nothing for a gradient-based
+    /// sampler to move).
+    pub fn refuse_empty(&self, algorithm: &'static str) -> Result<()> {
+        if self.dim() > 0 {
+            return Ok(());
+        }
+        Err(Error::Config {
+            algorithm,
+            detail: "the model has no continuous latent site to sample (every site is observed or discrete); use Predictive for draws of a model without latents".into(),
+        })
+    }
+
     /// `log p(constrain(u))` (+ the log-Jacobian): `−∞` outside the support, an error naming
     /// the site when NaN or `+∞`.
     pub fn log_density(&mut self, u: &[f64]) -> Result<f64> {
@@ -254,6 +266,10 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
                     last = (site, value, "the log-density");
                     continue;
                 }
+                Err(Error::InvalidDistribution { site, .. }) => {
+                    last = (site, f64::NAN, "a distribution parameter");
+                    continue;
+                }
                 Err(e) => return Err(e),
             };
             if !lp.is_finite() {
@@ -269,6 +285,10 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
                     Ok(_) => {}
                     Err(Error::NonFinite { site, value, .. }) => {
                         last = (site, value, "the log-density");
+                        continue;
+                    }
+                    Err(Error::InvalidDistribution { site, .. }) => {
+                        last = (site, f64::NAN, "a distribution parameter");
                         continue;
                     }
                     Err(e) => return Err(e),

@@ -444,8 +444,8 @@ impl<S: Scalar> Distribution<S> for Beta<S> {
         }
         let (xv, a, b) = (x.value(), self.alpha.value(), self.beta.value());
         let (lx, l1x) = (xv.ln(), (-xv).ln_1p());
-        let value =
-            (a - 1.0) * lx + (b - 1.0) * l1x - (ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b));
+        // statrs's ln B(a, b) avoids the cancellation of three ln Γ for large a and b.
+        let value = (a - 1.0) * lx + (b - 1.0) * l1x - statrs::function::beta::ln_beta(a, b);
         let dsum = digamma_f64(a + b);
         fused(
             value,

@@ -44,10 +44,17 @@ const FUSED: u32 = u32::MAX - 1;
 ///
 /// `Copy`: a value and the index of its node on the thread's tape. Create variables with
 /// [`Rev::variable`] inside a [`Recording`]; read the gradient with [`Recording::gradient`].
-#[derive(Clone, Copy, Default)]
+#[derive(Clone, Copy)]
 pub struct Rev {
     value: f64,
     node: u32,
+}
+
+impl Default for Rev {
+    /// The constant 0 (a derived default would point at node 0, a variable).
+    fn default() -> Self {
+        Rev::constant(0.0)
+    }
 }
 
 /// One operation: up to two parents with their partials inline (a variable has none, a unary
@@ -95,9 +102,12 @@ impl Tape {
 
     #[inline(always)]
     fn push(&mut self, node: Node) -> u32 {
-        let index = self.nodes.len() as u32;
+        let index = self.nodes.len();
+        if index >= FUSED as usize {
+            tape_full();
+        }
         self.nodes.push(node);
-        index
+        index as u32
     }
 
     fn truncate(&mut self, mark: Mark) {
@@ -153,6 +163,17 @@ fn with_tape<R>(f: impl FnOnce(&mut Tape) -> R) -> R {
         tape = allocate_tape();
     }
     f(unsafe { &mut *tape })
+}
+
+/// More nodes than a `u32` index can name (about 100 GB of tape): stop rather than compute a
+/// wrong gradient.
+#[cold]
+#[inline(never)]
+fn tape_full() -> ! {
+    panic!(
+        "smallx reverse mode: more than {} tape nodes in one gradient; use GradMode::Forward or split the model",
+        FUSED
+    )
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -214,6 +235,10 @@ impl Rev {
             return Rev::constant(value);
         }
         let node = with_tape(|t| {
+            // A number kept from a recording that has ended records nothing.
+            if t.open == 0 {
+                return NONE;
+            }
             t.push(Node {
                 a: self.node,
                 b: NONE,
@@ -233,6 +258,9 @@ impl Rev {
             (true, false) => other.unary(value, db),
             (false, false) => {
                 let node = with_tape(|t| {
+                    if t.open == 0 {
+                        return NONE;
+                    }
                     t.push(Node {
                         a: self.node,
                         b: other.node,
@@ -367,6 +395,10 @@ impl Chunk {
 
 /// Close a node whose edges are `t.scratch[mark..]` (a constant when there are none).
 fn close_scratch(t: &mut Tape, mark: usize, value: f64) -> Rev {
+    if t.open == 0 {
+        t.scratch.truncate(mark);
+        return Rev::constant(value);
+    }
     let node = match t.scratch.len().saturating_sub(mark) {
         0 => return Rev::constant(value),
         1 => {
@@ -490,7 +522,7 @@ impl Recording {
 
     /// The number of nodes recorded so far in this recording.
     pub fn nodes(&self) -> usize {
-        with_tape(|t| t.nodes.len() - self.mark.nodes)
+        with_tape(|t| t.nodes.len().saturating_sub(self.mark.nodes))
     }
 
     /// The number of edges (parent links) recorded so far in this recording.
@@ -623,6 +655,24 @@ mod tests {
         let x = Rev::variable(2.0, 0);
         assert!(x.is_constant());
         assert_eq!((x * x).value(), 4.0);
+        // A number kept from an ended recording computes on, recording nothing.
+        let kept = {
+            let _rec = Recording::start();
+            Rev::variable(3.0, 0)
+        };
+        assert!((kept * kept + crate::scalar::Scalar::ln(kept)).is_constant());
+        with_tape(|t| assert!(t.nodes.is_empty()));
+    }
+
+    #[test]
+    fn the_default_is_the_constant_zero() {
+        let rec = Recording::start();
+        let _x = Rev::variable(2.0, 0);
+        let y = Rev::variable(5.0, 1);
+        let acc = Rev::default() + y * 2.0;
+        let mut g = [0.0; 2];
+        rec.gradient(acc, &mut g);
+        assert_eq!(g, [0.0, 2.0]);
     }
 
     #[test]

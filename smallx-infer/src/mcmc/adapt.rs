@@ -164,8 +164,9 @@ impl Estimator {
             }
         }
     }
-    /// The regularised estimate Stan uses: `n/(n+5)·S + 10⁻³·5/(n+5)·I`.
-    fn metric(&self) -> Metric {
+    /// The regularised estimate Stan uses: `n/(n+5)·S + 10⁻³·5/(n+5)·I`; `None` when it is not
+    /// finite or, dense, not positive definite.
+    fn metric(&self) -> Option<Metric> {
         let d = self.mean.len();
         let n = self.n;
         let shrink = n / (n + 5.0);
@@ -174,18 +175,18 @@ impl Estimator {
             let sigma = DMatrix::from_fn(d, d, |i, j| {
                 shrink * self.m2[(i, j)] / (n - 1.0) + if i == j { ridge } else { 0.0 }
             });
-            let chol = sigma
-                .clone()
-                .cholesky()
-                .map(|c| c.l())
-                .unwrap_or_else(|| DMatrix::identity(d, d));
-            Metric::Dense { sigma, chol }
+            if sigma.iter().any(|x| !x.is_finite()) {
+                return None;
+            }
+            let chol = sigma.clone().cholesky()?.l();
+            Some(Metric::Dense { sigma, chol })
         } else {
-            Metric::Diagonal(
-                (0..d)
-                    .map(|i| shrink * self.m2[(i, 0)] / (n - 1.0) + ridge)
-                    .collect(),
-            )
+            let inv: Vec<f64> = (0..d)
+                .map(|i| shrink * self.m2[(i, 0)] / (n - 1.0) + ridge)
+                .collect();
+            inv.iter()
+                .all(|x| x.is_finite() && *x > 0.0)
+                .then_some(Metric::Diagonal(inv))
         }
     }
 }
@@ -223,8 +224,8 @@ impl Adapter {
             dense,
         };
         if warmup > 0 {
+            // As Stan: μ = log(10 · 1) for the first stage, set before the step-size search.
             adapter.step_size = find_step_size(potential, &adapter.metric, z, 1.0, rng)?;
-            adapter.dual.restart(adapter.step_size);
         }
         Ok(adapter)
     }
@@ -249,7 +250,11 @@ impl Adapter {
         }
         if self.windows.window_ends() {
             self.windows.next();
-            self.metric = self.estimator.metric();
+            // A window whose estimate is not usable (non-finite, or a covariance without a
+            // Cholesky factor) keeps the previous metric.
+            if let Some(metric) = self.estimator.metric() {
+                self.metric = metric;
+            }
             self.estimator = Estimator::new(z.q.len(), self.dense);
             self.step_size = find_step_size(potential, &self.metric, z, self.step_size, rng)?;
             self.dual.restart(self.step_size);

@@ -72,6 +72,7 @@ impl Metric {
             Metric::Dense { chol, .. } => {
                 // M = Σ⁻¹ = L⁻ᵀ L⁻¹, so p = L⁻ᵀ z: solve Lᵀ p = z.
                 let z = DVector::from_fn(p.len(), |_, _| StandardNormal.sample(&mut *rng));
+                // `chol` is a Cholesky factor (adapt.rs keeps only those), so the solve succeeds.
                 let solved = chol
                     .tr_solve_lower_triangular(&z)
                     .unwrap_or_else(|| z.clone());

@@ -100,7 +100,8 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
                 ),
             });
         }
-        potential.refuse_discrete("HMC", "condition the site on data, or marginalise it out")
+        potential.refuse_discrete("HMC", "condition the site on data, or marginalise it out")?;
+        potential.refuse_empty("HMC")
     }
 
     fn start(
@@ -154,7 +155,8 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
         if accepted {
             chain.z = z;
         }
-        let energy = chain.z.hamiltonian(metric);
+        // Stan's energy: the Hamiltonian of the point kept, with this iteration's momentum.
+        let energy = if accepted { h } else { h0 };
         chain
             .adapter
             .learn(potential, &chain.z, accept_prob, t, chain.warmup, rng)?;

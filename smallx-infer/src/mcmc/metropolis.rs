@@ -187,9 +187,12 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
     ) -> Result<DrawStats> {
         let d = potential.dim();
         let mut stats = DrawStats::default();
-        // A NaN density (for example far outside the typical set) is a rejected move.
+        // A NaN density (for example far outside the typical set) or a parameter out of its
+        // range there (a scale that underflowed to 0) is a rejected move.
         let log_density = |p: &mut Potential<'_, '_, M>, u: &[f64]| match p.log_density(u) {
-            Err(Error::NonFinite { .. }) => Ok(f64::NEG_INFINITY),
+            Err(Error::NonFinite { .. } | Error::InvalidDistribution { .. }) => {
+                Ok(f64::NEG_INFINITY)
+            }
             other => other,
         };
         if d > 0 {

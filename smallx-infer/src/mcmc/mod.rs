@@ -296,12 +296,18 @@ impl<K: Kernel> Mcmc<K> {
         let columns = potential.columns();
         let width: usize = columns.iter().map(|c| c.len).sum();
         let mut record = ChainRecord {
-            flat: Vec::with_capacity(self.samples * width),
+            // Reserved up front when it fits; a huge request grows as draws come.
+            flat: Vec::with_capacity(
+                self.samples
+                    .checked_mul(width)
+                    .filter(|&n| n <= 1 << 28)
+                    .unwrap_or(0),
+            ),
             columns,
             stats: Default::default(),
         };
         let stats = &mut record.stats;
-        stats.log_joint.reserve(self.samples);
+        stats.log_joint.reserve(self.samples.min(1 << 24));
         let reports = kernel.reports();
         let total = self.warmup + self.samples * self.thin;
         let progress = Progress::new(

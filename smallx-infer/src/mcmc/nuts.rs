@@ -113,7 +113,8 @@ impl<M: Model + Sync> Kernel for Nuts<M> {
         potential.refuse_discrete(
             "NUTS",
             "condition the site on data, or marginalise it out of the model (a mixture's assignments with `Mixture`)",
-        )
+        )?;
+        potential.refuse_empty("NUTS")
     }
 
     fn start(
