@@ -1,6 +1,9 @@
 //! Euclidean Hamiltonian dynamics on the potential: the metric, points of phase space and the
 //! leapfrog integrator, shared by [`super::Hmc`] and [`super::Nuts`].
 
+use super::State;
+use super::adapt::{Adapter, MassMatrix};
+use crate::grad::GradMode;
 use crate::potential::Potential;
 use nalgebra::{DMatrix, DVector};
 use rand::rngs::SmallRng;
@@ -134,4 +137,124 @@ pub(crate) fn leapfrog<M: Model>(
         Err(e) => return Err(e),
     }
     Ok(())
+}
+
+/// The options HMC and NUTS share.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    pub target_accept: f64,
+    pub mass: MassMatrix,
+    pub grad_mode: GradMode,
+}
+
+impl Default for Options {
+    /// Target acceptance 0.8, a diagonal metric, gradients in [`GradMode::Auto`].
+    fn default() -> Self {
+        Options {
+            target_accept: 0.8,
+            mass: MassMatrix::Diagonal,
+            grad_mode: GradMode::Auto,
+        }
+    }
+}
+
+impl Options {
+    /// Check the options and the model: a target in (0, 1), no discrete site, at least one
+    /// continuous one.
+    pub(crate) fn check<M: Model>(
+        &self,
+        algorithm: &'static str,
+        potential: &Potential<'_, '_, M>,
+    ) -> Result<()> {
+        if !(self.target_accept > 0.0 && self.target_accept < 1.0) {
+            return Err(Error::Config {
+                algorithm,
+                detail: format!(
+                    "target_accept must be in (0, 1), got {}",
+                    self.target_accept
+                ),
+            });
+        }
+        potential.refuse_discrete(
+            algorithm,
+            "condition the site on data, or marginalise it out of the model (a mixture's assignments with `Mixture`)",
+        )?;
+        potential.refuse_empty(algorithm)
+    }
+}
+
+/// The builder methods HMC and NUTS share, on a type with an `options: Options` field.
+macro_rules! hamiltonian_builders {
+    () => {
+        /// The acceptance statistic the step size is adapted to (in (0, 1); default 0.8;
+        /// raise it to 0.9–0.99 against divergences).
+        pub fn target_accept(mut self, rate: f64) -> Self {
+            self.options.target_accept = rate;
+            self
+        }
+        /// The metric to adapt (default diagonal).
+        pub fn mass_matrix(mut self, mass: $crate::mcmc::MassMatrix) -> Self {
+            self.options.mass = mass;
+            self
+        }
+        /// How gradients are computed (default [`GradMode::Auto`]).
+        pub fn grad_mode(mut self, mode: $crate::grad::GradMode) -> Self {
+            self.options.grad_mode = mode;
+            self
+        }
+    };
+}
+pub(crate) use hamiltonian_builders;
+
+/// A Hamiltonian chain: its warm-up adaptation and the current point.
+pub struct HamiltonianChain {
+    pub(crate) adapter: Adapter,
+    pub(crate) warmup: usize,
+    pub(crate) z: Point,
+    pub(crate) velocity: Vec<f64>,
+}
+
+impl HamiltonianChain {
+    /// Start at `state`, searching an initial step size (Stan's initialisation).
+    pub(crate) fn start<M: Model>(
+        potential: &Potential<'_, '_, M>,
+        state: &State,
+        warmup: usize,
+        options: &Options,
+        rng: &mut SmallRng,
+    ) -> Result<Self> {
+        let z = Point::new(state.u.clone(), state.grad.clone(), state.log_density);
+        let adapter = Adapter::new(
+            potential,
+            &z,
+            warmup,
+            options.target_accept,
+            options.mass,
+            rng,
+        )?;
+        Ok(HamiltonianChain {
+            adapter,
+            warmup,
+            velocity: vec![0.0; z.q.len()],
+            z,
+        })
+    }
+
+    /// After iteration `t` ended at `self.z` with acceptance statistic `accept`: adapt (during
+    /// warm-up) and copy the point into `state`.
+    pub(crate) fn finish<M: Model>(
+        &mut self,
+        potential: &Potential<'_, '_, M>,
+        state: &mut State,
+        accept: f64,
+        t: usize,
+        rng: &mut SmallRng,
+    ) -> Result<()> {
+        self.adapter
+            .learn(potential, &self.z, accept, t, self.warmup, rng)?;
+        state.u.copy_from_slice(&self.z.q);
+        state.grad.copy_from_slice(&self.z.grad);
+        state.log_density = self.z.lp;
+        Ok(())
+    }
 }

@@ -2,9 +2,7 @@
 //! iteration draws a momentum, takes `⌈length / ε⌉` leapfrog steps and accepts the end point
 //! with the Metropolis probability. Step size and metric adapt as for NUTS.
 
-use super::adapt::{Adapter, MassMatrix};
-use super::hamiltonian::{Point, leapfrog};
-use super::nuts::check_hamiltonian_options;
+use super::hamiltonian::{HamiltonianChain, Options, hamiltonian_builders, leapfrog};
 use super::{DrawStats, Kernel, Reports, State};
 use crate::grad::GradMode;
 use crate::potential::Potential;
@@ -22,9 +20,7 @@ const MAX_STEPS: usize = 1023;
 pub struct Hmc<M> {
     model: M,
     trajectory_length: f64,
-    target_accept: f64,
-    mass: MassMatrix,
-    grad_mode: GradMode,
+    options: Options,
 }
 
 impl<M: Model + Sync> Hmc<M> {
@@ -33,9 +29,7 @@ impl<M: Model + Sync> Hmc<M> {
         Hmc {
             model,
             trajectory_length: 2.0 * std::f64::consts::PI,
-            target_accept: 0.8,
-            mass: MassMatrix::Diagonal,
-            grad_mode: GradMode::Auto,
+            options: Options::default(),
         }
     }
     /// The integration time per iteration (positive; default 2π). The number of steps is
@@ -44,34 +38,12 @@ impl<M: Model + Sync> Hmc<M> {
         self.trajectory_length = length;
         self
     }
-    /// The acceptance probability the step size is adapted to (default 0.8).
-    pub fn target_accept(mut self, rate: f64) -> Self {
-        self.target_accept = rate;
-        self
-    }
-    /// The metric to adapt (default diagonal).
-    pub fn mass_matrix(mut self, mass: MassMatrix) -> Self {
-        self.mass = mass;
-        self
-    }
-    /// How gradients are computed (default [`GradMode::Auto`]).
-    pub fn grad_mode(mut self, mode: GradMode) -> Self {
-        self.grad_mode = mode;
-        self
-    }
-}
-
-/// An HMC chain: its adaptation and the current point.
-pub struct HmcChain {
-    adapter: Adapter,
-    warmup: usize,
-    z: Point,
-    velocity: Vec<f64>,
+    hamiltonian_builders!();
 }
 
 impl<M: Model + Sync> Kernel for Hmc<M> {
     type Model = M;
-    type Chain = HmcChain;
+    type Chain = HamiltonianChain;
 
     fn model(&self) -> &M {
         &self.model
@@ -83,14 +55,13 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
         true
     }
     fn grad_mode(&self) -> GradMode {
-        self.grad_mode
+        self.options.grad_mode
     }
     fn reports(&self) -> Reports {
         Reports::Hamiltonian
     }
 
     fn check(&self, potential: &Potential<'_, '_, M>) -> Result<()> {
-        check_hamiltonian_options("HMC", self.target_accept)?;
         if !(self.trajectory_length.is_finite() && self.trajectory_length > 0.0) {
             return Err(Error::Config {
                 algorithm: "HMC",
@@ -100,8 +71,7 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
                 ),
             });
         }
-        potential.refuse_discrete("HMC", "condition the site on data, or marginalise it out")?;
-        potential.refuse_empty("HMC")
+        self.options.check("HMC", potential)
     }
 
     fn start(
@@ -110,20 +80,13 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
         state: &mut State,
         warmup: usize,
         rng: &mut SmallRng,
-    ) -> Result<HmcChain> {
-        let z = Point::new(state.u.clone(), state.grad.clone(), state.log_density);
-        let adapter = Adapter::new(potential, &z, warmup, self.target_accept, self.mass, rng)?;
-        Ok(HmcChain {
-            adapter,
-            warmup,
-            velocity: vec![0.0; z.q.len()],
-            z,
-        })
+    ) -> Result<HamiltonianChain> {
+        HamiltonianChain::start(potential, state, warmup, &self.options, rng)
     }
 
     fn step(
         &self,
-        chain: &mut HmcChain,
+        chain: &mut HamiltonianChain,
         potential: &mut Potential<'_, '_, M>,
         state: &mut State,
         t: usize,
@@ -157,12 +120,7 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
         }
         // Stan's energy: the Hamiltonian of the point kept, with this iteration's momentum.
         let energy = if accepted { h } else { h0 };
-        chain
-            .adapter
-            .learn(potential, &chain.z, accept_prob, t, chain.warmup, rng)?;
-        state.u.copy_from_slice(&chain.z.q);
-        state.grad.copy_from_slice(&chain.z.grad);
-        state.log_density = chain.z.lp;
+        chain.finish(potential, state, accept_prob, t, rng)?;
         Ok(DrawStats {
             accepted,
             accept_prob,

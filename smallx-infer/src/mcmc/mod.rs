@@ -36,6 +36,7 @@ mod metropolis;
 mod nuts;
 
 pub use adapt::MassMatrix;
+pub use hamiltonian::HamiltonianChain;
 pub use hmc::Hmc;
 pub use metropolis::{DiscreteProposal, MetropolisKernel};
 pub use nuts::Nuts;

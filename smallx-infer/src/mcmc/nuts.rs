@@ -3,8 +3,9 @@
 //! subtree and between neighbouring subtrees) fails, biased progressive sampling at the top
 //! level, divergences at an energy error above 1000, and Stan's warm-up ([`super::adapt`]).
 
-use super::adapt::{Adapter, MassMatrix};
-use super::hamiltonian::{Metric, Point, leapfrog};
+use super::hamiltonian::{
+    HamiltonianChain, Metric, Options, Point, hamiltonian_builders, leapfrog,
+};
 use super::{DrawStats, Kernel, Reports, State};
 use crate::grad::GradMode;
 use crate::potential::Potential;
@@ -21,10 +22,8 @@ const MAX_DELTA_H: f64 = 1000.0;
 #[derive(Clone, Debug)]
 pub struct Nuts<M> {
     model: M,
-    target_accept: f64,
     max_tree_depth: u32,
-    mass: MassMatrix,
-    grad_mode: GradMode,
+    options: Options,
 }
 
 impl<M: Model + Sync> Nuts<M> {
@@ -32,41 +31,16 @@ impl<M: Model + Sync> Nuts<M> {
     pub fn new(model: M) -> Self {
         Nuts {
             model,
-            target_accept: 0.8,
             max_tree_depth: 10,
-            mass: MassMatrix::Diagonal,
-            grad_mode: GradMode::Auto,
+            options: Options::default(),
         }
-    }
-    /// The acceptance statistic the step size is adapted to (in (0, 1); default 0.8; raise it
-    /// to 0.9–0.99 against divergences).
-    pub fn target_accept(mut self, rate: f64) -> Self {
-        self.target_accept = rate;
-        self
     }
     /// The maximum tree depth (default 10: at most 1023 leapfrog steps per draw).
     pub fn max_tree_depth(mut self, depth: u32) -> Self {
         self.max_tree_depth = depth;
         self
     }
-    /// The metric to adapt (default diagonal).
-    pub fn mass_matrix(mut self, mass: MassMatrix) -> Self {
-        self.mass = mass;
-        self
-    }
-    /// How gradients are computed (default [`GradMode::Auto`]).
-    pub fn grad_mode(mut self, mode: GradMode) -> Self {
-        self.grad_mode = mode;
-        self
-    }
-}
-
-/// A NUTS chain: its adaptation and the current point.
-pub struct NutsChain {
-    adapter: Adapter,
-    warmup: usize,
-    z: Point,
-    velocity: Vec<f64>,
+    hamiltonian_builders!();
 }
 
 /// The trajectory being built: the sampler's running totals.
@@ -81,7 +55,7 @@ struct Trajectory<'r> {
 
 impl<M: Model + Sync> Kernel for Nuts<M> {
     type Model = M;
-    type Chain = NutsChain;
+    type Chain = HamiltonianChain;
 
     fn model(&self) -> &M {
         &self.model
@@ -93,14 +67,13 @@ impl<M: Model + Sync> Kernel for Nuts<M> {
         true
     }
     fn grad_mode(&self) -> GradMode {
-        self.grad_mode
+        self.options.grad_mode
     }
     fn reports(&self) -> Reports {
         Reports::Hamiltonian
     }
 
     fn check(&self, potential: &Potential<'_, '_, M>) -> Result<()> {
-        check_hamiltonian_options("NUTS", self.target_accept)?;
         if self.max_tree_depth == 0 || self.max_tree_depth > 30 {
             return Err(Error::Config {
                 algorithm: "NUTS",
@@ -110,11 +83,7 @@ impl<M: Model + Sync> Kernel for Nuts<M> {
                 ),
             });
         }
-        potential.refuse_discrete(
-            "NUTS",
-            "condition the site on data, or marginalise it out of the model (a mixture's assignments with `Mixture`)",
-        )?;
-        potential.refuse_empty("NUTS")
+        self.options.check("NUTS", potential)
     }
 
     fn start(
@@ -123,56 +92,31 @@ impl<M: Model + Sync> Kernel for Nuts<M> {
         state: &mut State,
         warmup: usize,
         rng: &mut SmallRng,
-    ) -> Result<NutsChain> {
-        let z = Point::new(state.u.clone(), state.grad.clone(), state.log_density);
-        let adapter = Adapter::new(potential, &z, warmup, self.target_accept, self.mass, rng)?;
-        Ok(NutsChain {
-            adapter,
-            warmup,
-            velocity: vec![0.0; z.q.len()],
-            z,
-        })
+    ) -> Result<HamiltonianChain> {
+        HamiltonianChain::start(potential, state, warmup, &self.options, rng)
     }
 
     fn step(
         &self,
-        chain: &mut NutsChain,
+        chain: &mut HamiltonianChain,
         potential: &mut Potential<'_, '_, M>,
         state: &mut State,
         t: usize,
         rng: &mut SmallRng,
     ) -> Result<DrawStats> {
-        let metric = chain.adapter.metric.clone();
-        let eps = chain.adapter.step_size;
         let (sample, stats) = transition(
             potential,
-            &metric,
+            &chain.adapter.metric,
             &chain.z,
-            eps,
+            chain.adapter.step_size,
             self.max_tree_depth,
             &mut chain.velocity,
             rng,
         )?;
         chain.z = sample;
-        chain
-            .adapter
-            .learn(potential, &chain.z, stats.accept_prob, t, chain.warmup, rng)?;
-        state.u.copy_from_slice(&chain.z.q);
-        state.grad.copy_from_slice(&chain.z.grad);
-        state.log_density = chain.z.lp;
+        chain.finish(potential, state, stats.accept_prob, t, rng)?;
         Ok(stats)
     }
-}
-
-/// Options every Hamiltonian kernel checks.
-pub(crate) fn check_hamiltonian_options(algorithm: &'static str, target: f64) -> Result<()> {
-    if !(target > 0.0 && target < 1.0) {
-        return Err(Error::Config {
-            algorithm,
-            detail: format!("target_accept must be in (0, 1), got {target}"),
-        });
-    }
-    Ok(())
 }
 
 fn uniform(rng: &mut SmallRng) -> f64 {
