@@ -294,3 +294,73 @@ fn zero_draws_chains_or_thinning_are_errors() {
         .unwrap_err();
     assert!(err.to_string().contains("target_accept"), "{err}");
 }
+
+#[model]
+fn only_observed() {
+    observe!("y", Normal::new(0.0, 1.0), 0.3);
+}
+
+#[test]
+fn a_model_without_continuous_latents_is_refused_by_gradient_samplers() {
+    let err = nuts(only_observed, 0).run(&()).unwrap_err();
+    assert!(
+        err.to_string().contains("no continuous latent site"),
+        "{err}"
+    );
+    let err = Mcmc::new(Hmc::new(only_observed))
+        .progress(false)
+        .run(&())
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("no continuous latent site"),
+        "{err}"
+    );
+}
+
+/// The scale of `y` is finite only for `s` below 1; elsewhere building the distribution fails.
+#[model]
+fn bounded_scale() {
+    let s = sample!("s", Uniform::new(0.0, 3.0));
+    observe!("y", Normal::new(0.0, 1.0 - s), 0.1);
+}
+
+#[test]
+fn a_parameter_out_of_range_is_a_rejection_or_a_retry_not_an_abort() {
+    // Metropolis proposals past s = 1 are rejected moves.
+    let samples = Metropolis::new(bounded_scale)
+        .warmup(300)
+        .samples(300)
+        .seed(1)
+        .progress(false)
+        .init(init_to_value(data! { "s" => 0.5 }))
+        .run(&())
+        .unwrap();
+    assert!(samples.values("s").unwrap().iter().all(|&s| s < 1.0));
+    // NUTS's initial points past s = 1 are retried; its leapfrog steps there are divergences.
+    let samples = nuts(bounded_scale, 2).samples(300).run(&()).unwrap();
+    assert!(samples.values("s").unwrap().iter().all(|&s| s < 1.0));
+    // init_to_value keeps the given value on every retry (s = 2 is never valid, so it fails
+    // after the retries instead of wandering off to a uniform point).
+    let err = nuts(bounded_scale, 0)
+        .init(init_to_value(data! { "s" => 2.0 }))
+        .run(&())
+        .unwrap_err();
+    assert!(err.to_string().contains("100 attempts"), "{err}");
+}
+
+#[test]
+fn hmc_reports_the_energy_of_the_point_it_keeps() {
+    let samples = Mcmc::new(Hmc::new(normal_normal()))
+        .warmup(200)
+        .samples(500)
+        .seed(6)
+        .progress(false)
+        .run(&(8.5,))
+        .unwrap();
+    let stats = &samples.stats()[0];
+    // The Hamiltonian is −log p plus a kinetic energy ≥ 0, and it includes the Jacobian-free
+    // log-density of the unconstrained point (the site is on the real line here).
+    for (energy, lp) in stats.energy.iter().zip(&stats.log_joint) {
+        assert!(*energy >= -lp - 1e-9, "energy {energy} below −lp {}", -lp);
+    }
+}

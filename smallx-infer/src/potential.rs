@@ -64,12 +64,30 @@ impl<M: Model> Objective for Negative<'_, '_, '_, M> {
 impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
     /// Run `model` once (a prior draw, with `rng`) to find its latent sites; returns the
     /// potential (with the Jacobian, gradients in [`GradMode::Auto`]) and that run's trace.
+    /// A prior draw at which a distribution cannot be built (a parameter out of its range) is
+    /// redrawn, up to [`MAX_INIT_ATTEMPTS`] times.
     pub fn discover(
         model: &'m M,
         args: &'m M::Args<'a>,
         rng: &mut dyn Rng,
     ) -> Result<(Self, Trace<f64>)> {
-        let (space, trace) = LatentSpace::discover(model, args, rng)?;
+        let mut attempt = 0;
+        let (space, trace) = loop {
+            match LatentSpace::discover(model, args, &mut *rng) {
+                Err(Error::InvalidDistribution { .. }) if attempt + 1 < MAX_INIT_ATTEMPTS => {
+                    attempt += 1;
+                }
+                Err(Error::InvalidDistribution { site, .. }) => {
+                    return Err(Error::InitFailed {
+                        attempts: MAX_INIT_ATTEMPTS,
+                        site,
+                        what: "a distribution parameter (in a prior draw)",
+                        value: f64::NAN,
+                    });
+                }
+                other => break other?,
+            }
+        };
         let discrete = space.discrete_values(&trace)?;
         let lifted = vec![Real(0.0); space.dim()];
         Ok((
@@ -239,14 +257,24 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
             } else {
                 &retry
             };
+            // Strategies that start from a prior draw get a fresh one on a retry; a draw at
+            // which a distribution cannot be built counts as a failed attempt.
             let fresh;
-            let prior_now = if attempt == 0 {
+            let needs_prior = matches!(this, Init::Prior | Init::Values(_) | Init::Median { .. });
+            let prior_now = if attempt == 0 || !needs_prior {
                 prior
             } else {
-                fresh = smallx_core::get_trace(model, args, &mut *rng)?
-                    .into_parts()
-                    .0;
-                &fresh
+                match smallx_core::get_trace(model, args, &mut *rng) {
+                    Ok(t) => {
+                        fresh = t.into_parts().0;
+                        &fresh
+                    }
+                    Err(Error::InvalidDistribution { site, .. }) => {
+                        last = (site, f64::NAN, "a distribution parameter");
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                }
             };
             // init_to_median's extra prior draws come from their own stream, seeded from
             // `rng` only when that strategy is used.
