@@ -259,17 +259,8 @@ fn w3() {
 }
 
 fn w4() {
-    let data = load("logreg.json", &["X", "y", "true_beta"]);
-    let x = match data.get("X") {
-        Some(Value::Matrix(m)) => m.map(|r| r.0),
-        _ => panic!("X is a matrix"),
-    };
-    let y: Vec<bool> = match data.get("y") {
-        Some(Value::IntVec(v)) => v.iter().map(|&i| i == 1).collect(),
-        _ => panic!("y is a 0/1 vector"),
-    };
-    let true_beta = reals(&data, "true_beta");
-    let design = Design::new(x.clone());
+    let (design, y, true_beta) = logreg_data();
+    let x = design.matrix().clone();
     let fused_args = (&design, &y[..]);
     let fit_fused = |steps: usize, mode: GradMode| {
         let mut svi = Svi::new(
@@ -347,12 +338,7 @@ fn w4() {
 
 fn w7() {
     for j in [100usize, 400] {
-        let data = load(&format!("hier{j}.json"), &["group", "x", "y"]);
-        let group: Vec<usize> = match data.get("group") {
-            Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
-            _ => panic!("group is an integer vector"),
-        };
-        let (x, y) = (reals(&data, "x"), reals(&data, "y"));
+        let (group, x, y) = hier_data(j);
         let args = (j, &group[..], &x[..], &y[..]);
         let variants: &[(GradMode, &str)] = if std::env::var("SMALLX_BENCH_SLOW").is_ok() {
             &[
@@ -503,14 +489,19 @@ fn w6() {
     );
 }
 
+/// W7's and W8's data: group indices, predictor and response.
+fn hier_data(j: usize) -> (Vec<usize>, Vec<f64>, Vec<f64>) {
+    let data = load(&format!("hier{j}.json"), &["group", "x", "y"]);
+    let group: Vec<usize> = match data.get("group") {
+        Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
+        _ => panic!("group is an integer vector"),
+    };
+    (group, reals(&data, "x"), reals(&data, "y"))
+}
+
 fn w8() {
     for j in [100usize, 400] {
-        let data = load(&format!("hier{j}.json"), &["group", "x", "y"]);
-        let group: Vec<usize> = match data.get("group") {
-            Some(Value::IntVec(v)) => v.iter().map(|&g| g as usize).collect(),
-            _ => panic!("group is an integer vector"),
-        };
-        let (x, y) = (reals(&data, "x"), reals(&data, "y"));
+        let (group, x, y) = hier_data(j);
         let args = (j, &group[..], &x[..], &y[..]);
         let run = |warmup: usize, draws: usize| {
             Mcmc::new(Nuts::new(hier))

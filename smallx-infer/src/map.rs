@@ -4,6 +4,7 @@ use crate::grad::GradMode;
 use crate::init::write_values;
 use crate::optim::{Adam, Optimizer};
 use crate::potential::Potential;
+use crate::samples::value_from_numbers;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use smallx_core::{Data, Error, Model, Result};
@@ -143,7 +144,7 @@ impl<M: Model> Map<M> {
         for (site, column) in potential.space().continuous().zip(potential.columns()) {
             let values = &numbers[at..at + column.len];
             at += column.len;
-            point.insert(site.name.as_str(), value_of(column.kind, values));
+            point.insert(site.name.as_str(), value_from_numbers(column.kind, values));
         }
         Ok(MapResult {
             point,
@@ -151,15 +152,5 @@ impl<M: Model> Map<M> {
             log_joint: value,
             steps,
         })
-    }
-}
-
-/// A site value of `kind` from its numbers (matrices column by column).
-fn value_of(kind: smallx_core::ValueKind, x: &[f64]) -> smallx_core::Value<f64> {
-    use smallx_core::{Value, ValueKind, nalgebra::DMatrix};
-    match kind {
-        ValueKind::Real => Value::from(x[0]),
-        ValueKind::Matrix(r, c) => Value::from(DMatrix::from_column_slice(r, c, x)),
-        _ => Value::from(x.to_vec()),
     }
 }

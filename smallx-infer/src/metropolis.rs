@@ -21,17 +21,7 @@ use smallx_core::{Model, Result};
 /// Discrete latent sites are refused unless given a [`DiscreteProposal`]; each iteration then
 /// also proposes every such site in turn.
 pub struct Metropolis<M> {
-    model: M,
-    warmup: usize,
-    samples: usize,
-    thin: usize,
-    chains: usize,
-    seed: u64,
-    init: Init,
-    initial_scale: f64,
-    target_accept: f64,
-    discrete: Vec<(String, DiscreteProposal)>,
-    progress: bool,
+    mcmc: Mcmc<MetropolisKernel<M>>,
 }
 
 impl<M: Model + Sync> Metropolis<M> {
@@ -39,70 +29,57 @@ impl<M: Model + Sync> Metropolis<M> {
     /// draws, one chain, started from the prior.
     pub fn new(model: M) -> Self {
         Metropolis {
-            model,
-            warmup: 1000,
-            samples: 1000,
-            thin: 1,
-            chains: 1,
-            seed: 0,
-            init: Init::Prior,
-            initial_scale: 0.1,
-            target_accept: 0.234,
-            discrete: Vec::new(),
-            progress: true,
+            mcmc: Mcmc::new(MetropolisKernel::new(model)),
         }
     }
     /// Warm-up (burn-in and tuning) iterations, discarded.
-    pub fn warmup(mut self, n: usize) -> Self {
-        self.warmup = n;
-        self
+    pub fn warmup(self, n: usize) -> Self {
+        self.driver(|m| m.warmup(n))
     }
     /// Draws kept per chain (at least 1).
-    pub fn samples(mut self, n: usize) -> Self {
-        self.samples = n;
-        self
+    pub fn samples(self, n: usize) -> Self {
+        self.driver(|m| m.samples(n))
     }
     /// Keep every `k`-th iteration after warm-up (at least 1).
-    pub fn thin(mut self, k: usize) -> Self {
-        self.thin = k;
-        self
+    pub fn thin(self, k: usize) -> Self {
+        self.driver(|m| m.thin(k))
     }
     /// Run `n` chains (at least 1) in parallel threads, each with its own seed derived from
     /// the seed.
-    pub fn chains(mut self, n: usize) -> Self {
-        self.chains = n;
-        self
+    pub fn chains(self, n: usize) -> Self {
+        self.driver(|m| m.chains(n))
     }
     /// The seed.
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = seed;
-        self
+    pub fn seed(self, seed: u64) -> Self {
+        self.driver(|m| m.seed(seed))
     }
     /// Where chains start.
-    pub fn init(mut self, init: Init) -> Self {
-        self.init = init;
-        self
+    pub fn init(self, init: Init) -> Self {
+        self.driver(|m| m.init(init))
+    }
+    /// Show a progress bar (default on; hidden when standard error is not a terminal).
+    pub fn progress(self, show: bool) -> Self {
+        self.driver(|m| m.progress(show))
     }
     /// The initial proposal standard deviation of every unconstrained coordinate.
-    pub fn initial_scale(mut self, scale: f64) -> Self {
-        self.initial_scale = scale;
-        self
+    pub fn initial_scale(self, scale: f64) -> Self {
+        self.driver(|m| m.map_kernel(|k| k.initial_scale(scale)))
     }
     /// The acceptance rate the warm-up aims for (default 0.234, optimal as the dimension grows;
     /// low-dimensional targets do a little better higher, 0.44 being optimal in one dimension).
-    pub fn target_accept(mut self, rate: f64) -> Self {
-        self.target_accept = rate;
-        self
+    pub fn target_accept(self, rate: f64) -> Self {
+        self.driver(|m| m.map_kernel(|k| k.target_accept(rate)))
     }
     /// Propose the discrete site `name` with `proposal`.
-    pub fn discrete_proposal(mut self, name: &str, proposal: DiscreteProposal) -> Self {
-        self.discrete.push((name.to_string(), proposal));
-        self
+    pub fn discrete_proposal(self, name: &str, proposal: DiscreteProposal) -> Self {
+        self.driver(|m| m.map_kernel(|k| k.discrete_proposal(name, proposal)))
     }
-    /// Show a progress bar (default on; hidden when standard error is not a terminal).
-    pub fn progress(mut self, show: bool) -> Self {
-        self.progress = show;
-        self
+
+    fn driver(
+        self,
+        f: impl FnOnce(Mcmc<MetropolisKernel<M>>) -> Mcmc<MetropolisKernel<M>>,
+    ) -> Self {
+        Metropolis { mcmc: f(self.mcmc) }
     }
 
     /// Run the chains.
@@ -110,20 +87,6 @@ impl<M: Model + Sync> Metropolis<M> {
     where
         for<'a> M::Args<'a>: Sync,
     {
-        let mut kernel = MetropolisKernel::new(&self.model)
-            .initial_scale(self.initial_scale)
-            .target_accept(self.target_accept);
-        for (name, proposal) in &self.discrete {
-            kernel = kernel.discrete_proposal(name, *proposal);
-        }
-        Mcmc::new(kernel)
-            .warmup(self.warmup)
-            .samples(self.samples)
-            .thin(self.thin)
-            .chains(self.chains)
-            .seed(self.seed)
-            .init(self.init.clone())
-            .progress(self.progress)
-            .run(args)
+        self.mcmc.run(args)
     }
 }

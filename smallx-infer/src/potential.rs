@@ -269,11 +269,10 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
                         fresh = t.into_parts().0;
                         &fresh
                     }
-                    Err(Error::InvalidDistribution { site, .. }) => {
-                        last = (site, f64::NAN, "a distribution parameter");
+                    Err(e) => {
+                        last = failed_attempt(e)?;
                         continue;
                     }
-                    Err(e) => return Err(e),
                 }
             };
             // init_to_median's extra prior draws come from their own stream, seeded from
@@ -290,15 +289,10 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
             let u = initial_point(&self.space, this, prior_now, &mut draw_prior, &mut *rng)?;
             let lp = match self.log_density(&u) {
                 Ok(lp) => lp,
-                Err(Error::NonFinite { site, value, .. }) => {
-                    last = (site, value, "the log-density");
+                Err(e) => {
+                    last = failed_attempt(e)?;
                     continue;
                 }
-                Err(Error::InvalidDistribution { site, .. }) => {
-                    last = (site, f64::NAN, "a distribution parameter");
-                    continue;
-                }
-                Err(e) => return Err(e),
             };
             if !lp.is_finite() {
                 last = self
@@ -309,17 +303,9 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
                 continue;
             }
             if gradient {
-                match self.log_density_and_gradient(&u, &mut grad) {
-                    Ok(_) => {}
-                    Err(Error::NonFinite { site, value, .. }) => {
-                        last = (site, value, "the log-density");
-                        continue;
-                    }
-                    Err(Error::InvalidDistribution { site, .. }) => {
-                        last = (site, f64::NAN, "a distribution parameter");
-                        continue;
-                    }
-                    Err(e) => return Err(e),
+                if let Err(e) = self.log_density_and_gradient(&u, &mut grad) {
+                    last = failed_attempt(e)?;
+                    continue;
                 }
                 if let Some(i) = grad.iter().position(|g| !g.is_finite()) {
                     let site = self
@@ -384,6 +370,17 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
             }
         }
         Ok(log_det)
+    }
+}
+
+/// An error at a candidate initial point: the site and what was not finite when the point
+/// is to be retried (a density that is not finite, a parameter out of its range); any other
+/// error stops the search.
+fn failed_attempt(e: Error) -> Result<(String, f64, &'static str)> {
+    match e {
+        Error::NonFinite { site, value, .. } => Ok((site, value, "the log-density")),
+        Error::InvalidDistribution { site, .. } => Ok((site, f64::NAN, "a distribution parameter")),
+        other => Err(other),
     }
 }
 

@@ -30,18 +30,7 @@ impl SiteDraws {
     }
     /// Draw `i` of chain `c` as a site value.
     pub fn value(&self, c: usize, i: usize) -> Value<f64> {
-        let x = self.draw(c, i);
-        match self.kind {
-            ValueKind::Real => Value::from(x[0]),
-            ValueKind::Int => Value::Int(x[0] as i64),
-            ValueKind::Bool => Value::Bool(x[0] != 0.0),
-            ValueKind::IntVec(_) => Value::IntVec(x.iter().map(|&v| v as i64).collect()),
-            ValueKind::BoolVec(_) => Value::BoolVec(x.iter().map(|&v| v != 0.0).collect()),
-            ValueKind::RealVec(_) => Value::from(x.to_vec()),
-            ValueKind::Matrix(r, c) => {
-                Value::from(smallx_core::nalgebra::DMatrix::from_column_slice(r, c, x))
-            }
-        }
+        value_from_numbers(self.kind, self.draw(c, i))
     }
     /// The mean of each element over all chains.
     pub fn mean(&self) -> Vec<f64> {
@@ -65,6 +54,22 @@ impl SiteDraws {
                 format!("{}[{j}]", self.name)
             }
             _ => self.name.clone(),
+        }
+    }
+}
+
+/// A site value of `kind` from the numbers a draw of it is recorded as (booleans as 0/1,
+/// matrices column by column).
+pub fn value_from_numbers(kind: ValueKind, x: &[f64]) -> Value<f64> {
+    match kind {
+        ValueKind::Real => Value::from(x[0]),
+        ValueKind::Int => Value::Int(x[0] as i64),
+        ValueKind::Bool => Value::Bool(x[0] != 0.0),
+        ValueKind::IntVec(_) => Value::IntVec(x.iter().map(|&v| v as i64).collect()),
+        ValueKind::BoolVec(_) => Value::BoolVec(x.iter().map(|&v| v != 0.0).collect()),
+        ValueKind::RealVec(_) => Value::from(x.to_vec()),
+        ValueKind::Matrix(r, c) => {
+            Value::from(smallx_core::nalgebra::DMatrix::from_column_slice(r, c, x))
         }
     }
 }

@@ -206,6 +206,11 @@ impl<K: Kernel> Mcmc<K> {
     pub fn kernel(&self) -> &K {
         &self.kernel
     }
+    /// Change the kernel's options (`mcmc.map_kernel(|k| k.target_accept(0.9))`).
+    pub fn map_kernel(mut self, f: impl FnOnce(K) -> K) -> Self {
+        self.kernel = f(self.kernel);
+        self
+    }
 
     fn validate(&self) -> Result<()> {
         let bad = |detail: String| {

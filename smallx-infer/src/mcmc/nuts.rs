@@ -144,8 +144,21 @@ fn criterion(p_sharp_minus: &[f64], p_sharp_plus: &[f64], rho: &[f64]) -> bool {
     dot(p_sharp_plus, rho) > 0.0 && dot(p_sharp_minus, rho) > 0.0
 }
 
-fn add(a: &[f64], b: &[f64]) -> Vec<f64> {
-    a.iter().zip(b).map(|(x, y)| x + y).collect()
+/// The criterion for the momentum sum `rho + extra`, summed element by element inside the dot
+/// products (the same arithmetic as forming the sum first, without a vector for it).
+fn criterion_extended(
+    p_sharp_minus: &[f64],
+    p_sharp_plus: &[f64],
+    rho: &[f64],
+    extra: &[f64],
+) -> bool {
+    let dot_sum = |p: &[f64]| -> f64 {
+        p.iter()
+            .zip(rho.iter().zip(extra))
+            .map(|(p, (r, e))| p * (r + e))
+            .sum()
+    };
+    dot_sum(p_sharp_plus) > 0.0 && dot_sum(p_sharp_minus) > 0.0
 }
 
 /// One NUTS transition from `z0`.
@@ -248,18 +261,12 @@ fn transition<M: Model>(
             z_sample = z_propose;
         }
         log_sum_weight = log_sum_exp(log_sum_weight, log_sum_weight_subtree);
-        rho = add(&rho_bck, &rho_fwd);
+        for ((r, b), f) in rho.iter_mut().zip(&rho_bck).zip(&rho_fwd) {
+            *r = b + f;
+        }
         let mut persist = criterion(&p_sharp_bck_bck, &p_sharp_fwd_fwd, &rho);
-        persist &= criterion(
-            &p_sharp_bck_bck,
-            &p_sharp_fwd_bck,
-            &add(&rho_bck, &p_fwd_bck),
-        );
-        persist &= criterion(
-            &p_sharp_bck_fwd,
-            &p_sharp_fwd_fwd,
-            &add(&rho_fwd, &p_bck_fwd),
-        );
+        persist &= criterion_extended(&p_sharp_bck_bck, &p_sharp_fwd_bck, &rho_bck, &p_fwd_bck);
+        persist &= criterion_extended(&p_sharp_bck_fwd, &p_sharp_fwd_fwd, &rho_fwd, &p_bck_fwd);
         if !persist {
             break;
         }
@@ -375,20 +382,14 @@ fn build_tree<M: Model>(
     {
         *z_propose = z_propose_final;
     }
-    let rho_subtree = add(&rho_init, &rho_final);
-    for (r, s) in rho.iter_mut().zip(&rho_subtree) {
+    let mut persist = criterion_extended(p_sharp_beg, &p_sharp_final_beg, &rho_init, &p_final_beg);
+    persist &= criterion_extended(&p_sharp_init_end, p_sharp_end, &rho_final, &p_init_end);
+    // The subtree's momentum sum, formed in place in `rho_init`.
+    for (i, f) in rho_init.iter_mut().zip(&rho_final) {
+        *i += f;
+    }
+    for (r, s) in rho.iter_mut().zip(&rho_init) {
         *r += s;
     }
-    let mut persist = criterion(p_sharp_beg, p_sharp_end, &rho_subtree);
-    persist &= criterion(
-        p_sharp_beg,
-        &p_sharp_final_beg,
-        &add(&rho_init, &p_final_beg),
-    );
-    persist &= criterion(
-        &p_sharp_init_end,
-        p_sharp_end,
-        &add(&rho_final, &p_init_end),
-    );
-    Ok(persist)
+    Ok(persist && criterion(p_sharp_beg, p_sharp_end, &rho_init))
 }
