@@ -19,7 +19,7 @@
 //! # fn main() -> smallx::Result<()> {
 //! let mut rng = SmallRng::seed_from_u64(0);
 //! // Calling the model runs it.
-//! let m: Real<f64> = scale.call_with(&mut rng, 8.5)?;
+//! let m: Real<f64> = scale.call_with(8.5, &mut rng)?;
 //! // Conditioning is a handler; the conditioned model is a model too.
 //! let conditioned = condition(scale, data! { "measurement" => 9.5 });
 //! let trace = get_trace(&conditioned, &(8.5,), &mut rng)?;
@@ -56,7 +56,7 @@ pub use smallx_infer as infer;
 
 /// Everything a model file usually needs.
 pub mod prelude {
-    pub use crate::{factor, model, observe, param, plate, sample};
+    pub use crate::{call, deterministic, factor, model, observe, param, plate, sample};
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
         Dirichlet, Distribution, Exponential, Factor, Gamma, HalfCauchy, HalfNormal, IidExt,
@@ -68,8 +68,8 @@ pub mod prelude {
     pub use smallx_core::rand::{Rng, SeedableRng};
     pub use smallx_core::{
         Constraint, Data, Error, Model, ParamStore, Real, Result, Trace, Value, block, block_all,
-        block_except, block_names, call, call_with, condition, data, get_trace,
-        get_trace_with_params, intervene, mask, replay, scale, seed, substitute, trace,
+        block_except, block_names, call_with, condition, data, get_trace, get_trace_with_params,
+        intervene, mask, replay, scale, seed, substitute, trace,
     };
 }
 
@@ -128,6 +128,32 @@ macro_rules! factor {
     ($($t:tt)*) => {
         ::core::compile_error!(
             "factor! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
+
+/// Record a value computed from other sites: `deterministic!("mu", a + b * x)` (Pyro's and
+/// NumPyro's `deterministic`). The site has no density; it appears in traces, `Samples`,
+/// predictive draws and the ArviZ posterior, and is recomputed (never substituted) at every run.
+/// Returns the value. Only valid directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! deterministic {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "deterministic! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
+
+/// Run another model as part of this one: `call!(group(y))`, or `call!(group(y), prefix =
+/// "school")` to name its sites `school/<name>` (NumPyro's `scope`). Its sites go through the
+/// same handlers and plates as the caller's, and it returns the sub-model's value. Only valid
+/// directly inside a `#[model]` function; outside a model, run a model with its `call` method.
+#[macro_export]
+macro_rules! call {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "call! can only be used directly inside a #[model] function (not in nested functions); outside a model, use `my_model.call(..)`"
         )
     };
 }

@@ -53,7 +53,8 @@ fn inference_data_has_the_layout_arviz_reads() {
     let doc = InferenceData::new(&samples)
         .with_model(&best, &args)
         .unwrap()
-        .to_json();
+        .to_json()
+        .unwrap();
     assert_eq!(shape(&doc["posterior"]["mu"]), [2, 50, 2]);
     assert_eq!(shape(&doc["posterior"]["sigma"]), [2, 50, 2]);
     assert_eq!(shape(&doc["sample_stats"]["lp"]), [2, 50]);
@@ -118,7 +119,7 @@ fn nuts_statistics_are_in_sample_stats_under_arviz_names() {
         .progress(false)
         .run(&args)
         .unwrap();
-    let doc = InferenceData::new(&samples).to_json();
+    let doc = InferenceData::new(&samples).to_json().unwrap();
     for name in [
         "lp",
         "diverging",

@@ -110,7 +110,7 @@ fn a_glm_with_the_wrong_number_of_coefficients_names_the_site() {
     }
     let (x, y, _) = design();
     let err = wrong
-        .call_with(&mut SmallRng::seed_from_u64(0), &Design::new(x), &y)
+        .call_with(&Design::new(x), &y, &mut SmallRng::seed_from_u64(0))
         .unwrap_err()
         .to_string();
     assert_eq!(

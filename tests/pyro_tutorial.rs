@@ -33,7 +33,7 @@ fn rng() -> SmallRng {
 
 #[test]
 fn calling_a_model_runs_it_and_returns_the_measurement() {
-    let m = scale.call_with(&mut rng(), 8.5).unwrap();
+    let m = scale.call_with(8.5, &mut rng()).unwrap();
     assert!(m.value().is_finite());
     let t = get_trace(&scale, &(8.5,), &mut rng()).unwrap();
     assert_eq!(t.names().collect::<Vec<_>>(), ["weight", "measurement"]);

@@ -51,7 +51,7 @@ fn a_site_name_used_twice_in_one_run_is_an_error_naming_it() {
     let msg = message(get_trace(&runtime_names, &(3,), &mut rng()));
     assert!(msg.contains("duplicate site name `z_0`"), "{msg}");
     // Calling a model checks too.
-    assert!(repeated.call_with(&mut rng(), 2).is_err());
+    assert!(repeated.call_with(2, &mut rng()).is_err());
 }
 
 #[test]
@@ -126,12 +126,12 @@ fn lossless_conversions_are_accepted() {
 
 #[test]
 fn an_invalid_distribution_parameter_names_the_site() {
-    let msg = message(bad_scale.call_with(&mut rng(), -1.0));
+    let msg = message(bad_scale.call_with(-1.0, &mut rng()));
     assert_eq!(
         msg,
         "site `x`: invalid Normal: scale must be positive, got -1"
     );
-    let msg = message(bad_scale.call_with(&mut rng(), f64::NAN));
+    let msg = message(bad_scale.call_with(f64::NAN, &mut rng()));
     assert!(
         msg.starts_with("site `x`: invalid Normal: scale must be positive"),
         "{msg}"
@@ -162,7 +162,7 @@ fn subsampled(n: usize, m: usize) {
 
 #[test]
 fn a_subsample_larger_than_its_plate_is_an_error() {
-    let msg = message(subsampled.call_with(&mut rng(), 10, 20));
+    let msg = message(subsampled.call_with(10, 20, &mut rng()));
     assert_eq!(
         msg,
         "plate `data`: subsample size 20 is larger than the plate size 10"

@@ -25,8 +25,8 @@ pub use data::Data;
 pub use dist::{DynDistribution, IidExt, IntoDist};
 pub use error::{DistError, Error, Result};
 pub use handler::{
-    Handler, Root, Stack, block, block_all, block_except, block_names, condition, intervene, mask,
-    replay, scale, seed, substitute, trace,
+    Effect, Handler, Root, Stack, block, block_all, block_except, block_names, condition, handle,
+    intervene, mask, replay, scale, seed, substitute, trace,
 };
 pub use model::{Ctx, Model, Plate};
 pub use params::{ParamHandler, ParamInit, ParamStore};
@@ -36,7 +36,7 @@ pub use runtime::{
 pub use scalar::{Chain, Dual64, DualDVec64, DualSVec64, Real, Recording, Rev, Scalar};
 pub use site::{PlateFrame, Site, SiteKind};
 pub use trace::{Trace, TraceSite};
-pub use value::{IntoValue, SiteValue, Value, ValueKind};
+pub use value::{IntoObservation, IntoValue, SiteValue, Value, ValueKind};
 
 // Re-exported so that generated code and users share one version.
 pub use nalgebra;

@@ -7,7 +7,8 @@ use crate::handler::{Handler, Layer, Stack};
 use crate::params::ParamInit;
 use crate::scalar::Scalar;
 use crate::site::{ParamSpec, PlateFrame, Site, SiteKind};
-use crate::value::{IntoValue, SiteValue, Value};
+use crate::value::{IntoObservation, IntoValue, SiteValue, Value};
+use std::borrow::Cow;
 
 /// A generative model: a first-class value that can be run, wrapped in handlers and given to
 /// inference.
@@ -15,6 +16,11 @@ use crate::value::{IntoValue, SiteValue, Value};
 /// `#[model]` implements this trait for a unit struct named after the annotated function, so
 /// user code rarely implements it by hand. The body runs with any [`Scalar`]: `f64` to
 /// simulate and evaluate, dual numbers to differentiate.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a model",
+    label = "expected a model: a function marked `#[model]` (whose arguments do not use `Real`), or a handler applied to one",
+    note = "a `#[model]` function with `Real` arguments is a sub-model: call it inside another model with `call!(..)`"
+)]
 pub trait Model {
     /// The model's arguments as a tuple, e.g. `(f64,)`; references in it borrow for `'a`.
     type Args<'a>;
@@ -44,6 +50,8 @@ impl<M: Model + ?Sized> Model for &M {
 pub struct Ctx<'s, S: Scalar> {
     stack: &'s mut dyn Stack<S>,
     plates: Vec<PlateFrame>,
+    /// The name prefix of the sub-models being run (`"group/"`, `"a/b/"`), empty at the top.
+    prefix: String,
 }
 
 /// The indices of a plate in this run: all of `0..size`, or a subsample of them.
@@ -90,7 +98,60 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         Ctx {
             stack,
             plates: Vec::new(),
+            prefix: String::new(),
         }
+    }
+
+    /// `name` in the current scope: itself at the top, `prefix/name` inside a prefixed
+    /// sub-model (NumPyro's `scope`). Allocates only inside a prefixed sub-model.
+    fn scoped<'n>(&self, name: &'n str) -> Cow<'n, str> {
+        if self.prefix.is_empty() {
+            Cow::Borrowed(name)
+        } else {
+            Cow::Owned(format!("{}{name}", self.prefix))
+        }
+    }
+
+    /// Run `model` as part of this run, on the same handler stack and inside the same plates,
+    /// so that its sites are traced, conditioned, replayed and inferred like the caller's own.
+    /// With a `prefix`, its site and plate names become `prefix/name` (NumPyro's `scope`), so
+    /// one sub-model can be called several times. What `call!` does for a model without
+    /// `Real` arguments.
+    pub fn call<M: Model + ?Sized>(
+        &mut self,
+        model: &M,
+        args: &M::Args<'_>,
+        prefix: Option<&str>,
+    ) -> Result<M::Ret<S>> {
+        self.scope(model.name(), prefix, |cx| model.run(cx, args))
+    }
+
+    /// Run `body` with site and plate names prefixed by `prefix/` when a prefix is given;
+    /// `model` names what runs, for the error on an empty prefix or one ending in `/`.
+    pub fn scope<R>(
+        &mut self,
+        model: &str,
+        prefix: Option<&str>,
+        body: impl FnOnce(&mut Self) -> Result<R>,
+    ) -> Result<R> {
+        let Some(prefix) = prefix else {
+            return body(self);
+        };
+        if prefix.is_empty() || prefix.ends_with('/') {
+            return Err(Error::InvalidSite {
+                site: format!("{}{prefix}", self.prefix),
+                detail: format!(
+                    "the prefix of a call to `{model}` must be a non-empty name without a \
+                     trailing `/`, got {prefix:?}"
+                ),
+            });
+        }
+        let outer = self.prefix.len();
+        self.prefix.push_str(prefix);
+        self.prefix.push('/');
+        let out = body(self);
+        self.prefix.truncate(outer);
+        out
     }
 
     /// Run `f` with `handler` pushed on the stack (innermost).
@@ -103,9 +164,11 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         let mut inner = Ctx {
             stack: &mut layer,
             plates: std::mem::take(&mut self.plates),
+            prefix: std::mem::take(&mut self.prefix),
         };
         let out = f(&mut inner);
         self.plates = inner.plates;
+        self.prefix = inner.prefix;
         out
     }
 
@@ -118,7 +181,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         self.sample_site(name, dist, None::<Value<S>>)
     }
 
-    /// An `observe!` statement, or `sample!` with `obs =`: score `value` as observed data.
+    /// An `observe!` statement: score `value` as observed data.
     pub fn observe<D: IntoDist<S>>(
         &mut self,
         name: &str,
@@ -128,12 +191,37 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         self.sample_site(name, dist, Some(value))
     }
 
+    /// `sample!` with `obs = value`: observed data when `value` is a value or `Some(value)`,
+    /// a latent draw when it is `None` (Pyro's `obs=None` idiom, for models that predict when
+    /// no data is given).
+    pub fn sample_observed<D: IntoDist<S>>(
+        &mut self,
+        name: &str,
+        dist: D,
+        obs: impl IntoObservation<S>,
+    ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        self.sample_site(name, dist, obs.into_observation())
+    }
+
+    /// A `deterministic!` statement: record `value` at a site called `name`, with no density.
+    /// It appears in traces and in inference results (`Samples`, predictive draws, the ArviZ
+    /// posterior) but is never scored, conditioned or substituted: it is recomputed at every
+    /// run from the sites it depends on. Returns `value`.
+    pub fn deterministic<V: IntoValue<S> + Clone>(&mut self, name: &str, value: V) -> Result<V> {
+        let name = self.scoped(name);
+        let mut site = Site::new(&name, SiteKind::Deterministic, &self.plates);
+        site.value = Some(value.clone().into_value());
+        self.stack.apply(&mut site)?;
+        Ok(value)
+    }
+
     fn sample_site<D: IntoDist<S>>(
         &mut self,
         name: &str,
         dist: D,
         obs: Option<impl IntoValue<S>>,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        let name = &*self.scoped(name);
         let dist = dist
             .into_dist()
             .map_err(|source| Error::InvalidDistribution {
@@ -172,6 +260,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         constraint: Constraint,
     ) -> Result<I::Out> {
         let init = || init().into_value();
+        let name = &*self.scoped(name);
         let mut site = Site::new(name, SiteKind::Param, &self.plates);
         site.param = Some(ParamSpec {
             init: &init,
@@ -196,6 +285,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         size: usize,
         subsample_size: Option<usize>,
     ) -> Result<Plate> {
+        let name = &*self.scoped(name);
         let plate_error = |detail: String| Error::Plate {
             site: name.to_string(),
             detail,

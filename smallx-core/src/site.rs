@@ -1,5 +1,5 @@
-//! Sites: the message a `sample!`, `observe!`, `param!` or subsampled `plate!` statement sends
-//! through the handler stack.
+//! Sites: the message a `sample!`, `observe!`, `param!`, `deterministic!` or subsampled
+//! `plate!` statement sends through the handler stack.
 
 use crate::constraint::Constraint;
 use crate::dist::DynDistribution;
@@ -16,6 +16,9 @@ pub enum SiteKind {
     Param,
     /// A subsampled `plate!`: its value is the vector of chosen indices.
     Plate,
+    /// `deterministic!`: a value computed from other sites, recorded but never scored,
+    /// conditioned or substituted.
+    Deterministic,
 }
 
 /// A plate the site sits in: conditionally independent data of `size` items, of which

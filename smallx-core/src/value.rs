@@ -322,6 +322,18 @@ impl<S: Scalar> IntoValue<S> for f64 {
     }
 }
 
+impl<S: Scalar> IntoValue<S> for Vec<Real<S>> {
+    fn into_value(self) -> Value<S> {
+        Value::RealVec(DVector::from_vec(self))
+    }
+}
+
+impl<S: Scalar> IntoValue<S> for DMatrix<Real<S>> {
+    fn into_value(self) -> Value<S> {
+        Value::Matrix(self)
+    }
+}
+
 macro_rules! int_into_value {
     ($($t:ty),*) => {$(
         impl<S: Scalar> IntoValue<S> for $t {
@@ -421,5 +433,90 @@ impl<S: Scalar> IntoValue<S> for &Vec<bool> {
 impl<S: Scalar> IntoValue<S> for Vec<bool> {
     fn into_value(self) -> Value<S> {
         Value::BoolVec(self)
+    }
+}
+
+/// What `sample!(name, dist, obs = x)` accepts: a value (observed), or an `Option` of one,
+/// observed when `Some` and latent when `None` (Pyro's `obs=None`).
+///
+/// ```
+/// use smallx_core::{IntoObservation, Value};
+/// assert_eq!(IntoObservation::<f64>::into_observation(Some(1.5)), Some(Value::Real(1.5.into())));
+/// assert_eq!(IntoObservation::<f64>::into_observation(None::<f64>), None);
+/// assert!(IntoObservation::<f64>::into_observation(2_i64).is_some());
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be observed at a site",
+    label = "expected a value (a number, a boolean, or a slice, Vec or DVector of them) or an `Option` of one"
+)]
+pub trait IntoObservation<S: Scalar> {
+    /// The observed value, or `None` for a latent site.
+    fn into_observation(self) -> Option<Value<S>>;
+}
+
+macro_rules! into_observation {
+    ($($t:ty;)*) => {$(
+        impl<S: Scalar> IntoObservation<S> for $t {
+            fn into_observation(self) -> Option<Value<S>> {
+                Some(IntoValue::<S>::into_value(self))
+            }
+        }
+        impl<S: Scalar> IntoObservation<S> for Option<$t> {
+            fn into_observation(self) -> Option<Value<S>> {
+                self.map(IntoValue::<S>::into_value)
+            }
+        }
+    )*};
+}
+
+into_observation! {
+    Value<S>;
+    &Value<f64>;
+    Real<S>;
+    DVector<Real<S>>;
+    Vec<Real<S>>;
+    DMatrix<Real<S>>;
+    f64;
+    i64;
+    i32;
+    u32;
+    u64;
+    usize;
+    bool;
+    &[f64];
+    &Vec<f64>;
+    Vec<f64>;
+    &DVector<f64>;
+    DVector<f64>;
+    DMatrix<f64>;
+    &[i64];
+    &Vec<i64>;
+    Vec<i64>;
+    &[bool];
+    &Vec<bool>;
+    Vec<bool>;
+}
+
+impl<S: Scalar, const N: usize> IntoObservation<S> for [f64; N] {
+    fn into_observation(self) -> Option<Value<S>> {
+        Some(IntoValue::<S>::into_value(self))
+    }
+}
+
+impl<S: Scalar, const N: usize> IntoObservation<S> for &[f64; N] {
+    fn into_observation(self) -> Option<Value<S>> {
+        Some(IntoValue::<S>::into_value(self))
+    }
+}
+
+impl<S: Scalar, const N: usize> IntoObservation<S> for Option<[f64; N]> {
+    fn into_observation(self) -> Option<Value<S>> {
+        self.map(IntoValue::<S>::into_value)
+    }
+}
+
+impl<S: Scalar, const N: usize> IntoObservation<S> for Option<&[f64; N]> {
+    fn into_observation(self) -> Option<Value<S>> {
+        self.map(IntoValue::<S>::into_value)
     }
 }

@@ -123,6 +123,11 @@ pub struct InferenceData<'a> {
     posterior: &'a Samples,
     log_likelihood: Option<Samples>,
     observed: Option<Data>,
+    posterior_predictive: Option<&'a Samples>,
+    /// Site → the names of its dimensions after (chain, draw).
+    dims: Vec<(String, Vec<String>)>,
+    /// Dimension → its labels.
+    coords: Vec<(String, Vec<String>)>,
 }
 
 impl<'a> InferenceData<'a> {
@@ -132,6 +137,9 @@ impl<'a> InferenceData<'a> {
             posterior,
             log_likelihood: None,
             observed: None,
+            posterior_predictive: None,
+            dims: Vec::new(),
+            coords: Vec::new(),
         }
     }
 
@@ -143,9 +151,133 @@ impl<'a> InferenceData<'a> {
         Ok(self)
     }
 
+    /// Add the `posterior_predictive` group: the sites of `predictive` (the samples of a
+    /// [`PredictiveResult`](crate::PredictiveResult)) that are not in the posterior, i.e. the
+    /// predicted observations (`az.plot_ppc` compares them with `observed_data`).
+    pub fn with_posterior_predictive(mut self, predictive: &'a Samples) -> Self {
+        self.posterior_predictive = Some(predictive);
+        self
+    }
+
+    /// Name the dimensions of a vector or matrix site (after chain and draw), in every group
+    /// that holds it: `.dims("y", &["obs_id"])`. Checked when the document is built.
+    pub fn dims(mut self, site: &str, dims: &[&str]) -> Self {
+        self.dims.retain(|(s, _)| s != site);
+        self.dims.push((
+            site.to_string(),
+            dims.iter().map(|d| d.to_string()).collect(),
+        ));
+        self
+    }
+
+    /// Label the entries of a named dimension: `.coords("school", ["A", "B", "C"])`. Checked
+    /// when the document is built.
+    pub fn coords(mut self, dim: &str, labels: impl IntoIterator<Item = impl ToString>) -> Self {
+        self.coords.retain(|(d, _)| d != dim);
+        self.coords.push((
+            dim.to_string(),
+            labels.into_iter().map(|l| l.to_string()).collect(),
+        ));
+        self
+    }
+
+    /// The sites of the posterior predictive group.
+    fn predictive_sites(&self) -> Option<Samples> {
+        let predictive = self.posterior_predictive?;
+        let mut out = Samples::new(predictive.num_chains());
+        for site in predictive.sites() {
+            if self.posterior.site(&site.name).is_err() {
+                for c in 0..predictive.num_chains() {
+                    for i in 0..predictive.num_draws() {
+                        // Same kind and length for every draw: this cannot fail.
+                        let _ = out.push_numbers(c, &site.name, site.kind, site.draw(c, i));
+                    }
+                }
+            }
+        }
+        Some(out)
+    }
+
+    /// The shape (after chain and draw) of `site` in whichever group holds it.
+    fn site_shape(&self, site: &str, predictive: Option<&Samples>) -> Option<Vec<usize>> {
+        let from_kind = |kind: smallx_core::ValueKind| match kind {
+            smallx_core::ValueKind::Real
+            | smallx_core::ValueKind::Int
+            | smallx_core::ValueKind::Bool => vec![],
+            smallx_core::ValueKind::RealVec(n)
+            | smallx_core::ValueKind::IntVec(n)
+            | smallx_core::ValueKind::BoolVec(n) => vec![n],
+            smallx_core::ValueKind::Matrix(r, c) => vec![r, c],
+        };
+        let groups = [
+            Some(self.posterior),
+            predictive,
+            self.log_likelihood.as_ref(),
+        ];
+        groups
+            .into_iter()
+            .flatten()
+            .find_map(|g| g.site(site).ok().map(|s| from_kind(s.kind)))
+            .or_else(|| {
+                self.observed
+                    .as_ref()
+                    .and_then(|d| d.get(site))
+                    .map(|v| from_kind(v.kind()))
+            })
+    }
+
+    /// Check the named dimensions and coordinates against the sites' shapes.
+    fn check_dims(&self, predictive: Option<&Samples>) -> Result<()> {
+        let bad = |detail: String| Error::Config {
+            algorithm: "InferenceData",
+            detail,
+        };
+        let mut lengths: Vec<(&str, usize, &str)> = Vec::new();
+        for (site, dims) in &self.dims {
+            let shape = self
+                .site_shape(site, predictive)
+                .ok_or_else(|| bad(format!("dims: no site `{site}` in any group")))?;
+            if shape.len() != dims.len() {
+                return Err(bad(format!(
+                    "dims: site `{site}` has {} dimension(s) after chain and draw (shape {shape:?}), \
+                     but {} name(s) were given: {dims:?}",
+                    shape.len(),
+                    dims.len()
+                )));
+            }
+            for (dim, &len) in dims.iter().zip(&shape) {
+                if let Some(&(_, other, other_site)) = lengths.iter().find(|(d, ..)| d == dim)
+                    && other != len
+                {
+                    return Err(bad(format!(
+                        "dimension `{dim}` has length {len} at `{site}` but {other} at `{other_site}`"
+                    )));
+                }
+                lengths.push((dim, len, site));
+            }
+        }
+        for (dim, labels) in &self.coords {
+            let Some(&(_, len, site)) = lengths.iter().find(|(d, ..)| d == dim) else {
+                return Err(bad(format!(
+                    "coords: dimension `{dim}` is not named by any `dims` entry"
+                )));
+            };
+            if labels.len() != len {
+                return Err(bad(format!(
+                    "coords: dimension `{dim}` has {} labels but length {len} at `{site}`",
+                    labels.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// The document as JSON in the layout of `InferenceData.to_json` (groups as keys, arrays
-    /// with leading chain and draw dimensions).
-    pub fn to_json(&self) -> Json {
+    /// with leading chain and draw dimensions); an error when named dimensions or coordinates
+    /// do not fit the sites.
+    pub fn to_json(&self) -> Result<Json> {
+        let predictive = self.predictive_sites();
+        self.check_dims(predictive.as_ref())?;
         let mut doc = Map::new();
         doc.insert(
             "posterior".into(),
@@ -203,13 +335,41 @@ impl<'a> InferenceData<'a> {
                 ),
             );
         }
+        if let Some(predictive) = &predictive {
+            doc.insert(
+                "posterior_predictive".into(),
+                Json::Object(draws_array(predictive)),
+            );
+        }
+        if !self.dims.is_empty() {
+            doc.insert(
+                "dims".into(),
+                Json::Object(
+                    self.dims
+                        .iter()
+                        .map(|(s, d)| (s.clone(), json!(d)))
+                        .collect(),
+                ),
+            );
+        }
+        if !self.coords.is_empty() {
+            doc.insert(
+                "coords".into(),
+                Json::Object(
+                    self.coords
+                        .iter()
+                        .map(|(d, l)| (d.clone(), json!(l)))
+                        .collect(),
+                ),
+            );
+        }
         doc.insert("attrs".into(), json!({ "inference_library": "smallx", "inference_library_version": env!("CARGO_PKG_VERSION") }));
-        Json::Object(doc)
+        Ok(Json::Object(doc))
     }
 
     /// Write the JSON document to `path`.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), &self.to_json().to_string())
+        write(path.as_ref(), &self.to_json()?.to_string())
     }
 }
 

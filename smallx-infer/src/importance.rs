@@ -241,7 +241,10 @@ impl<R> ImportanceResult<R> {
             }
             result.log_weights.push(log_weight);
             let (trace, ret) = trace.into_parts();
-            for site in trace.iter().filter(|s| s.kind == SiteKind::Sample) {
+            let kept = |s: &&smallx_core::TraceSite| {
+                matches!(s.kind, SiteKind::Sample | SiteKind::Deterministic)
+            };
+            for site in trace.iter().filter(kept) {
                 let column = match result.sites.iter().position(|s| *s == site.name) {
                     Some(c) => c,
                     None => {

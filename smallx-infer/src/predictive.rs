@@ -5,12 +5,13 @@ use crate::samples::Samples;
 use crate::seeds::derive;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use smallx_core::{Model, ParamStore, Result, SiteKind, Trace, Value, substitute};
+use smallx_core::{Data, Model, ParamStore, Result, SiteKind, Trace, Value, substitute};
 
-/// Draws of every sample site, and the model's return values.
+/// Draws of every sample and deterministic site, and the model's return values.
 #[derive(Clone, Debug)]
 pub struct PredictiveResult<R> {
-    /// Every sample site of every run, as one chain.
+    /// Every sample and deterministic site of every run: one chain per chain of the posterior
+    /// draws for [`posterior`](Predictive::posterior), one chain otherwise.
     pub samples: Samples,
     /// The return value of every run.
     pub returns: Vec<R>,
@@ -48,18 +49,19 @@ impl<M: Model> Predictive<M> {
     }
 
     fn collect(
-        traces: impl Iterator<Item = Result<Trace<f64, M::Ret<f64>>>>,
+        chains: usize,
+        traces: impl Iterator<Item = (usize, Result<Trace<f64, M::Ret<f64>>>)>,
     ) -> Result<PredictiveResult<M::Ret<f64>>> {
-        let mut samples = Samples::new(1);
+        let mut samples = Samples::new(chains);
         let mut returns = Vec::new();
-        for trace in traces {
+        for (chain, trace) in traces {
             let (trace, ret) = trace?.into_parts();
             let values: Vec<(&str, &Value<f64>)> = trace
                 .iter()
-                .filter(|s| s.kind == SiteKind::Sample)
+                .filter(|s| matches!(s.kind, SiteKind::Sample | SiteKind::Deterministic))
                 .map(|s| (s.name.as_str(), &s.value))
                 .collect();
-            samples.push(0, &values)?;
+            samples.push(chain, &values)?;
             returns.push(ret);
         }
         Ok(PredictiveResult { samples, returns })
@@ -69,7 +71,8 @@ impl<M: Model> Predictive<M> {
     pub fn prior(&self, args: &M::Args<'_>) -> Result<PredictiveResult<M::Ret<f64>>> {
         let mut rng = SmallRng::seed_from_u64(self.seed);
         Self::collect(
-            (0..self.num_samples).map(|_| smallx_core::get_trace(&self.model, args, &mut rng)),
+            1,
+            (0..self.num_samples).map(|_| (0, smallx_core::get_trace(&self.model, args, &mut rng))),
         )
     }
 
@@ -83,9 +86,15 @@ impl<M: Model> Predictive<M> {
         let mut rng = SmallRng::seed_from_u64(self.seed);
         let runs =
             (0..draws.num_chains()).flat_map(|c| (0..draws.num_draws()).map(move |i| (c, i)));
-        Self::collect(runs.map(|(c, i)| {
-            smallx_core::get_trace(&substitute(&self.model, draws.draw(c, i)), args, &mut rng)
-        }))
+        let deterministic = deterministic_names(&self.model, args, &mut rng)?;
+        Self::collect(
+            draws.num_chains(),
+            runs.map(|(c, i)| {
+                let latent = latent_draw(draws, c, i, &deterministic);
+                let run = smallx_core::get_trace(&substitute(&self.model, latent), args, &mut rng);
+                (c, run)
+            }),
+        )
     }
 
     /// `num_samples` runs of `guide` (with parameters `params`), each replayed into the model:
@@ -100,16 +109,76 @@ impl<M: Model> Predictive<M> {
         G: for<'a> Model<Args<'a> = M::Args<'a>>,
     {
         let mut params = params.clone();
-        Self::collect((0..self.num_samples).map(|i| {
-            run_model_and_guide::<M, G, f64>(
-                &self.model,
-                guide,
-                args,
-                &mut params,
-                None,
-                derive(self.seed, i as u64),
-            )
-            .map(|(m, _)| m)
-        }))
+        Self::collect(
+            1,
+            (0..self.num_samples).map(|i| {
+                (
+                    0,
+                    run_model_and_guide::<M, G, f64>(
+                        &self.model,
+                        guide,
+                        args,
+                        &mut params,
+                        None,
+                        derive(self.seed, i as u64),
+                    )
+                    .map(|(m, _)| m),
+                )
+            }),
+        )
     }
+}
+
+/// The names of `model`'s deterministic sites (one run).
+fn deterministic_names<M: Model>(
+    model: &M,
+    args: &M::Args<'_>,
+    rng: &mut SmallRng,
+) -> Result<Vec<String>> {
+    let trace = smallx_core::get_trace(model, args, rng)?;
+    Ok(trace
+        .iter()
+        .filter(|s| s.kind == SiteKind::Deterministic)
+        .map(|s| s.name.clone())
+        .collect())
+}
+
+/// Draw `i` of chain `c`, without the deterministic sites (which are recomputed, never
+/// substituted).
+fn latent_draw(draws: &Samples, c: usize, i: usize, deterministic: &[String]) -> Data {
+    let mut data = Data::new();
+    for site in draws.sites() {
+        if !deterministic.contains(&site.name) {
+            data.insert(site.name.as_str(), site.value(c, i));
+        }
+    }
+    data
+}
+
+/// Add `model`'s deterministic sites to `samples`, recomputed at every draw (a model run per
+/// draw with the draw substituted); nothing when the model has none.
+pub(crate) fn add_deterministic<M: Model>(
+    model: &M,
+    args: &M::Args<'_>,
+    samples: &mut Samples,
+    seed: u64,
+) -> Result<()> {
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let deterministic = deterministic_names(model, args, &mut rng)?;
+    if deterministic.is_empty() {
+        return Ok(());
+    }
+    for c in 0..samples.num_chains() {
+        for i in 0..samples.num_draws() {
+            let latent = latent_draw(samples, c, i, &deterministic);
+            let trace = smallx_core::get_trace(&substitute(model, latent), args, &mut rng)?;
+            let values: Vec<(&str, &Value<f64>)> = trace
+                .iter()
+                .filter(|s| s.kind == SiteKind::Deterministic)
+                .map(|s| (s.name.as_str(), &s.value))
+                .collect();
+            samples.push(c, &values)?;
+        }
+    }
+    Ok(())
 }

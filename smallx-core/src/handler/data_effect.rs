@@ -76,6 +76,16 @@ pub(crate) struct DataHandler<'d, E> {
 
 impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
+        if site.kind == SiteKind::Deterministic && self.data.position(site.name).is_some() {
+            return Err(Error::Handler {
+                handler: E::NAME,
+                detail: format!(
+                    "`{}` is a deterministic site: the model computes its value from other \
+                     sites, so it cannot be given one; give values to the sites it depends on",
+                    site.name
+                ),
+            });
+        }
         if !E::applies(site.kind) {
             return Ok(());
         }

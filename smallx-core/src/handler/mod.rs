@@ -31,14 +31,16 @@
 //! | [`seed`](crate::seed) | the seed of the default draw |
 //! | [`scale`](crate::scale) | `scale *= factor` |
 //! | [`mask`] | `mask &= flag` |
+//! | [`handle`] | whatever the user's [`Effect`] writes |
 //!
-//! To add a handler: implement [`Handler`] (only the hooks you need), and a model wrapper
-//! whose `run` installs it with [`Ctx::with_handler`](crate::Ctx::with_handler); the
-//! existing files in this folder are templates of a dozen lines each.
+//! To add a handler: implement [`Handler`] (only the hooks you need) and an [`Effect`] that
+//! builds it for each run, then wrap models with [`handle`]. The files in this folder are
+//! templates of a dozen lines each.
 
 mod block;
 mod condition;
 mod data_effect;
+mod effect;
 mod intervene;
 mod log_joint;
 mod replay;
@@ -49,6 +51,7 @@ mod trace;
 
 pub use block::{Block, block, block_all, block_except, block_names};
 pub use condition::{Condition, DataHits, condition};
+pub use effect::{Effect, Handled, handle};
 pub use intervene::{Intervene, intervene};
 pub use log_joint::LogJointHandler;
 pub use replay::{Replay, ReplayHandler, replay};
@@ -184,6 +187,9 @@ pub fn default_process<S: Scalar>(site: &mut Site<'_, S>, rng: &mut dyn Rng) -> 
             ),
             None => return Err(internal(site, "plate site without a size")),
         },
+        SiteKind::Deterministic => {
+            return Err(internal(site, "deterministic site without a value"));
+        }
     });
     Ok(())
 }

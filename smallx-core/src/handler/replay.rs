@@ -26,7 +26,10 @@ impl<'t, T: Scalar, R> ReplayHandler<'t, T, R> {
 
 impl<S: Scalar, T: Scalar, R> Handler<S> for ReplayHandler<'_, T, R> {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
-        if site.kind == SiteKind::Param || site.is_observed || site.intervened {
+        if matches!(site.kind, SiteKind::Param | SiteKind::Deterministic)
+            || site.is_observed
+            || site.intervened
+        {
             return Ok(());
         }
         let Some(recorded) = self.trace.get(site.name) else {

@@ -271,6 +271,7 @@ impl<K: Kernel> Mcmc<K> {
             }
             *samples.stats_mut(c) = chain.stats;
         }
+        crate::predictive::add_deterministic(self.kernel.model(), args, &mut samples, self.seed)?;
         Ok(samples)
     }
 

@@ -1,4 +1,5 @@
-//! Parsing the arguments of the statement macros: `sample!`, `observe!`, `param!`, `plate!`.
+//! Parse: the arguments of the statement macros (`sample!`, `observe!`, `param!`, `plate!`,
+//! `factor!`, `deterministic!`, `call!`) into a [`Statement`].
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -13,6 +14,8 @@ pub enum Kind {
     Param,
     Plate,
     Factor,
+    Deterministic,
+    Call,
 }
 
 impl Kind {
@@ -23,6 +26,8 @@ impl Kind {
             "param" => Some(Kind::Param),
             "plate" => Some(Kind::Plate),
             "factor" => Some(Kind::Factor),
+            "deterministic" => Some(Kind::Deterministic),
+            "call" => Some(Kind::Call),
             _ => None,
         }
     }
@@ -34,6 +39,8 @@ impl Kind {
             Kind::Param => "param!",
             Kind::Plate => "plate!",
             Kind::Factor => "factor!",
+            Kind::Deterministic => "deterministic!",
+            Kind::Call => "call!",
         }
     }
 
@@ -58,16 +65,26 @@ impl Kind {
             Kind::Factor => {
                 "factor! takes a name and a log-density term: `factor!(\"penalty\", -0.5 * x * x)`"
             }
+            Kind::Deterministic => {
+                "deterministic! takes a name and a value computed from other sites: \
+                 `deterministic!(\"mu\", a + b * x)`"
+            }
+            Kind::Call => {
+                "call! takes a call of another model, and optionally a name prefix for its sites: \
+                 `call!(group(y))` or `call!(group(y), prefix = \"school\")`"
+            }
         }
     }
 }
 
 /// A parsed statement macro.
 pub enum Statement {
+    /// `sample!` (whose `obs =` may be an `Option`), or `observe!` (whose value may not).
     Sample {
         name: Expr,
         dist: Expr,
         obs: Option<Expr>,
+        observe: bool,
     },
     Param {
         name: Expr,
@@ -84,15 +101,88 @@ pub enum Statement {
         name: Expr,
         log_factor: Expr,
     },
+    Deterministic {
+        name: Expr,
+        value: Expr,
+    },
+    Call {
+        /// The model, `group` in `call!(group(y))`.
+        model: Expr,
+        /// Its arguments.
+        args: Vec<Expr>,
+        prefix: Option<Expr>,
+    },
 }
 
 impl Statement {
-    pub fn name(&self) -> &Expr {
+    /// Visit every expression the statement holds (for the plate, its closure's body, which
+    /// runs in the model and not as a closure).
+    pub fn visit_exprs(&mut self, mut f: impl FnMut(&mut Expr)) {
+        match self {
+            Statement::Sample {
+                name, dist, obs, ..
+            } => {
+                f(name);
+                f(dist);
+                if let Some(obs) = obs {
+                    f(obs);
+                }
+            }
+            Statement::Param {
+                name,
+                init,
+                constraint,
+            } => {
+                f(name);
+                f(init);
+                if let Some(c) = constraint {
+                    f(c);
+                }
+            }
+            Statement::Plate {
+                name,
+                size,
+                subsample,
+                body,
+            } => {
+                f(name);
+                f(size);
+                if let Some(m) = subsample {
+                    f(m);
+                }
+                f(&mut body.body);
+            }
+            Statement::Factor { name, log_factor } => {
+                f(name);
+                f(log_factor);
+            }
+            Statement::Deterministic { name, value } => {
+                f(name);
+                f(value);
+            }
+            Statement::Call {
+                model,
+                args,
+                prefix,
+            } => {
+                f(model);
+                args.iter_mut().for_each(&mut f);
+                if let Some(p) = prefix {
+                    f(p);
+                }
+            }
+        }
+    }
+
+    /// The site name, for statements that make a site.
+    pub fn name(&self) -> Option<&Expr> {
         match self {
             Statement::Sample { name, .. }
             | Statement::Param { name, .. }
             | Statement::Plate { name, .. }
-            | Statement::Factor { name, .. } => name,
+            | Statement::Factor { name, .. }
+            | Statement::Deterministic { name, .. } => Some(name),
+            Statement::Call { .. } => None,
         }
     }
 }
@@ -132,6 +222,7 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
     let allowed: &[&str] = match kind {
         Kind::Sample => &["obs"],
         Kind::Plate => &["subsample"],
+        Kind::Call => &["prefix"],
         _ => &[],
     };
     for (k, _) in &keywords {
@@ -183,7 +274,12 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
                 }
                 _ => return Err(arity_error("has too many arguments")),
             };
-            Statement::Sample { name, dist, obs }
+            Statement::Sample {
+                name,
+                dist,
+                obs,
+                observe: kind == Kind::Observe,
+            }
         }
         Kind::Param => match positional.len() {
             0 => return Err(arity_error("needs a name")),
@@ -194,6 +290,52 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
                 constraint: positional.get(2).cloned(),
             },
             _ => return Err(arity_error("has too many arguments")),
+        },
+        Kind::Deterministic => match positional.len() {
+            0 => return Err(arity_error("needs a name")),
+            1 => return Err(arity_error("is missing the value")),
+            2 => Statement::Deterministic {
+                name: positional[0].clone(),
+                value: positional[1].clone(),
+            },
+            _ => return Err(arity_error("has too many arguments")),
+        },
+        Kind::Call => match positional.as_slice() {
+            [] => return Err(arity_error("needs a call of a model")),
+            [Expr::Call(call)] => Statement::Call {
+                model: (*call.func).clone(),
+                args: call.args.iter().cloned().collect(),
+                prefix: keyword("prefix"),
+            },
+            [Expr::MethodCall(m)] if m.method == "call" || m.method == "call_with" => {
+                return Err(syn::Error::new(
+                    m.method.span(),
+                    format!(
+                        "write the model's arguments directly: `call!(model(args..))`, not \
+                         `.{}(..)`; {}",
+                        m.method,
+                        kind.usage()
+                    ),
+                ));
+            }
+            [other] => {
+                return Err(syn::Error::new(
+                    other.span(),
+                    format!(
+                        "expected a call of a model with its arguments, like `group(y)`; {}",
+                        kind.usage()
+                    ),
+                ));
+            }
+            [_, extra, ..] => {
+                return Err(syn::Error::new(
+                    extra.span(),
+                    format!(
+                        "call! takes one call: put the model's arguments inside its parentheses; {}",
+                        kind.usage()
+                    ),
+                ));
+            }
         },
         Kind::Factor => match positional.len() {
             0 => return Err(arity_error("needs a name")),
@@ -234,21 +376,7 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
             }
         }
     };
-    check_name(statement.name())?;
     Ok(statement)
-}
-
-/// A site name must be a string: reject other literals at compile time.
-fn check_name(name: &Expr) -> syn::Result<()> {
-    if let Expr::Lit(lit) = name
-        && !matches!(lit.lit, Lit::Str(_))
-    {
-        return Err(syn::Error::new(
-            lit.span(),
-            "a site name must be a string: a literal like \"weight\", or a String built at run time such as `format!(\"z_{i}\")`",
-        ));
-    }
-    Ok(())
 }
 
 /// The literal text of a site name, when it is a string literal.
