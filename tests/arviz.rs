@@ -4,8 +4,8 @@
 //! 0.23.4, whose `summary` gave the same means to 1e-6 and the same bulk ESS; see the note on
 //! the issue.)
 
-use smallx::infer::Metropolis;
 use smallx::infer::arviz::{InferenceData, to_csv};
+use smallx::infer::{Mcmc, Metropolis, Nuts, Predictive, Samples};
 use smallx::prelude::*;
 
 #[model]
@@ -140,4 +140,133 @@ fn nuts_statistics_are_in_sample_stats_under_arviz_names() {
     );
     // The summary counts divergences for samplers that report them.
     assert!(samples.summary().to_string().contains("divergences:"));
+}
+
+/// `y ~ N(a + b x, 1)`, observed when given, predicted when `None`; `mu` is derived.
+#[model]
+fn line(x: &[f64], y: Option<&[f64]>) {
+    let a = sample!("a", Normal::new(0.0, 10.0));
+    let b = sample!("b", Normal::new(0.0, 10.0));
+    let mu: Vec<Real> = x.iter().map(|&xi| a + b * xi).collect();
+    let mu = deterministic!("mu", mu);
+    sample!(
+        "y",
+        Batch::new(mu.iter().map(|&m| Normal::new(m, 1.0))),
+        obs = y
+    );
+}
+
+const X: [f64; 4] = [0.0, 1.0, 2.0, 3.0];
+const Y: [f64; 4] = [0.2, 1.1, 1.9, 3.2];
+
+/// NUTS draws of `line` and its posterior predictive at the observed inputs.
+fn line_fit() -> (Samples, Samples) {
+    let samples = Mcmc::new(Nuts::new(line))
+        .warmup(200)
+        .samples(100)
+        .chains(2)
+        .seed(5)
+        .progress(false)
+        .run(&(&X[..], Some(&Y[..])))
+        .unwrap();
+    let predictive = Predictive::new(line)
+        .seed(6)
+        .posterior(&(&X[..], None), &samples)
+        .unwrap()
+        .samples;
+    (samples, predictive)
+}
+
+fn line_document<'a>(samples: &'a Samples, predictive: &'a Samples) -> InferenceData<'a> {
+    InferenceData::new(samples)
+        .with_model(&line, &(&X[..], Some(&Y[..])))
+        .unwrap()
+        .with_posterior_predictive(predictive)
+        .dims("y", &["obs_id"])
+        .dims("mu", &["obs_id"])
+        .coords("obs_id", ["p", "q", "r", "s"])
+}
+
+#[test]
+fn posterior_predictive_and_named_dimensions_have_the_layout_arviz_reads() {
+    let (samples, predictive) = line_fit();
+    let doc = line_document(&samples, &predictive).to_json().unwrap();
+    // The derived `mu` is in the posterior; the predicted `y` (not a posterior site) is the
+    // posterior predictive, with the posterior's chains and draws.
+    assert_eq!(shape(&doc["posterior"]["mu"]), [2, 100, 4]);
+    assert_eq!(shape(&doc["posterior_predictive"]["y"]), [2, 100, 4]);
+    assert!(doc["posterior_predictive"].get("mu").is_none());
+    assert!(doc["posterior_predictive"].get("a").is_none());
+    assert_eq!(shape(&doc["observed_data"]["y"]), [4]);
+    assert!(doc["log_likelihood"].get("mu").is_none());
+    assert_eq!(doc["dims"]["y"], serde_json::json!(["obs_id"]));
+    assert_eq!(
+        doc["coords"]["obs_id"],
+        serde_json::json!(["p", "q", "r", "s"])
+    );
+}
+
+#[test]
+fn named_dimensions_that_do_not_fit_the_sites_are_errors_naming_them() {
+    let (samples, predictive) = line_fit();
+    let message = |doc: InferenceData<'_>| doc.to_json().unwrap_err().to_string();
+    let rank = message(InferenceData::new(&samples).dims("a", &["obs_id"]));
+    assert!(
+        rank.contains("`a`") && rank.contains("0 dimension"),
+        "{rank}"
+    );
+    let unknown = message(InferenceData::new(&samples).dims("z", &["obs_id"]));
+    assert!(unknown.contains("no site `z`"), "{unknown}");
+    let labels = message(line_document(&samples, &predictive).coords("obs_id", [1, 2, 3]));
+    assert!(
+        labels.contains("`obs_id` has 3 labels but length 4"),
+        "{labels}"
+    );
+    let orphan = message(InferenceData::new(&samples).coords("school", ["A"]));
+    assert!(orphan.contains("`school`"), "{orphan}");
+}
+
+/// With the peers' virtualenv (made by their `setup.sh`), ArviZ itself reads the file:
+/// `az.summary` and `az.plot_ppc` run, and the named dimension is there. Without it, the
+/// layout checks above stand alone.
+#[test]
+fn arviz_reads_the_posterior_predictive_when_it_is_installed() {
+    let python = std::env::var("PEERS_PY")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| {
+            std::path::PathBuf::from(std::env::var("HOME").unwrap_or_default())
+                .join(".cache/smallx-peers-venv/bin/python")
+        });
+    if !python.exists() {
+        eprintln!(
+            "no ArviZ virtualenv at {}: only the layout is checked",
+            python.display()
+        );
+        return;
+    }
+    let (samples, predictive) = line_fit();
+    let path = std::env::temp_dir().join(format!("smallx-ppc-{}.json", std::process::id()));
+    line_document(&samples, &predictive).write(&path).unwrap();
+    let script = format!(
+        "import matplotlib; matplotlib.use('Agg')\n\
+         import arviz as az\n\
+         d = az.from_json({:?})\n\
+         print(az.summary(d, var_names=['a', 'b', 'mu']))\n\
+         az.plot_ppc(d)\n\
+         assert d.posterior_predictive['y'].dims == ('chain', 'draw', 'obs_id'), d.posterior_predictive['y'].dims\n\
+         assert list(d.posterior['mu'].coords['obs_id'].values) == ['p', 'q', 'r', 's']\n\
+         print('ok')\n",
+        path.display().to_string()
+    );
+    let out = std::process::Command::new(&python)
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_file(&path);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.trim_end().ends_with("ok"),
+        "ArviZ could not use the file:\n{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

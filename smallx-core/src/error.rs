@@ -219,4 +219,9 @@ pub enum Error {
         /// What was wrong.
         detail: String,
     },
+    /// A distribution built outside a model (to simulate data, say) with an invalid
+    /// parameter; inside a model the same mistake is [`Error::InvalidDistribution`], which
+    /// names the site.
+    #[error("invalid distribution: {0}")]
+    Distribution(#[from] DistError),
 }

@@ -5,7 +5,7 @@ use crate::samples::Samples;
 use crate::seeds::derive;
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use smallx_core::{Data, Model, ParamStore, Result, SiteKind, Trace, Value, substitute};
+use smallx_core::{Model, ParamStore, Result, SiteKind, Trace, Value, substitute};
 
 /// Draws of every sample and deterministic site, and the model's return values.
 #[derive(Clone, Debug)]
@@ -62,6 +62,9 @@ impl<M: Model> Predictive<M> {
                 .map(|s| (s.name.as_str(), &s.value))
                 .collect();
             samples.push(chain, &values)?;
+            for site in trace.iter().filter(|s| s.kind == SiteKind::Deterministic) {
+                samples.mark_deterministic(&site.name);
+            }
             returns.push(ret);
         }
         Ok(PredictiveResult { samples, returns })
@@ -86,11 +89,10 @@ impl<M: Model> Predictive<M> {
         let mut rng = SmallRng::seed_from_u64(self.seed);
         let runs =
             (0..draws.num_chains()).flat_map(|c| (0..draws.num_draws()).map(move |i| (c, i)));
-        let deterministic = deterministic_names(&self.model, args, &mut rng)?;
         Self::collect(
             draws.num_chains(),
             runs.map(|(c, i)| {
-                let latent = latent_draw(draws, c, i, &deterministic);
+                let latent = draws.draw(c, i);
                 let run = smallx_core::get_trace(&substitute(&self.model, latent), args, &mut rng);
                 (c, run)
             }),
@@ -129,32 +131,6 @@ impl<M: Model> Predictive<M> {
     }
 }
 
-/// The names of `model`'s deterministic sites (one run).
-fn deterministic_names<M: Model>(
-    model: &M,
-    args: &M::Args<'_>,
-    rng: &mut SmallRng,
-) -> Result<Vec<String>> {
-    let trace = smallx_core::get_trace(model, args, rng)?;
-    Ok(trace
-        .iter()
-        .filter(|s| s.kind == SiteKind::Deterministic)
-        .map(|s| s.name.clone())
-        .collect())
-}
-
-/// Draw `i` of chain `c`, without the deterministic sites (which are recomputed, never
-/// substituted).
-fn latent_draw(draws: &Samples, c: usize, i: usize, deterministic: &[String]) -> Data {
-    let mut data = Data::new();
-    for site in draws.sites() {
-        if !deterministic.contains(&site.name) {
-            data.insert(site.name.as_str(), site.value(c, i));
-        }
-    }
-    data
-}
-
 /// Add `model`'s deterministic sites to `samples`, recomputed at every draw (a model run per
 /// draw with the draw substituted); nothing when the model has none.
 pub(crate) fn add_deterministic<M: Model>(
@@ -164,20 +140,23 @@ pub(crate) fn add_deterministic<M: Model>(
     seed: u64,
 ) -> Result<()> {
     let mut rng = SmallRng::seed_from_u64(seed);
-    let deterministic = deterministic_names(model, args, &mut rng)?;
-    if deterministic.is_empty() {
-        return Ok(());
-    }
-    for c in 0..samples.num_chains() {
-        for i in 0..samples.num_draws() {
-            let latent = latent_draw(samples, c, i, &deterministic);
-            let trace = smallx_core::get_trace(&substitute(model, latent), args, &mut rng)?;
-            let values: Vec<(&str, &Value<f64>)> = trace
-                .iter()
-                .filter(|s| s.kind == SiteKind::Deterministic)
-                .map(|s| (s.name.as_str(), &s.value))
-                .collect();
-            samples.push(c, &values)?;
+    let (chains, draws) = (samples.num_chains(), samples.num_draws());
+    for (c, i) in (0..chains).flat_map(|c| (0..draws).map(move |i| (c, i))) {
+        let latent = samples.draw(c, i);
+        let trace = smallx_core::get_trace(&substitute(model, latent), args, &mut rng)?;
+        let derived: Vec<(&str, &Value<f64>)> = trace
+            .iter()
+            .filter(|s| s.kind == SiteKind::Deterministic)
+            .map(|s| (s.name.as_str(), &s.value))
+            .collect();
+        // The set of sites does not depend on the draw: a first run without a deterministic
+        // site means the model has none.
+        if derived.is_empty() {
+            return Ok(());
+        }
+        samples.push(c, &derived)?;
+        for (name, _) in &derived {
+            samples.mark_deterministic(name);
         }
     }
     Ok(())

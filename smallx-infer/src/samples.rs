@@ -13,6 +13,9 @@ pub struct SiteDraws {
     pub kind: ValueKind,
     /// How many numbers one draw has.
     pub dim: usize,
+    /// Whether the site is a `deterministic!` value (computed from the others, never
+    /// substituted into a model run).
+    pub deterministic: bool,
     chains: Vec<Vec<f64>>,
 }
 
@@ -160,6 +163,7 @@ impl Samples {
                     name: name.to_string(),
                     kind,
                     dim: numbers.len(),
+                    deterministic: false,
                     chains,
                 });
                 self.sites.len() - 1
@@ -176,6 +180,14 @@ impl Samples {
         }
         site.chains[c].extend_from_slice(numbers);
         Ok(())
+    }
+
+    /// Mark the site `name` as a `deterministic!` value: [`Predictive`](crate::Predictive)
+    /// recomputes it instead of substituting it. Unknown names are ignored.
+    pub fn mark_deterministic(&mut self, name: &str) {
+        if let Some(site) = self.sites.iter_mut().find(|s| s.name == name) {
+            site.deterministic = true;
+        }
     }
 
     /// The statistics of chain `c`, for the sampler to fill.
@@ -222,15 +234,28 @@ impl Samples {
             })
     }
 
-    /// The draws of a scalar site (or element 0), all chains concatenated.
+    /// The draws of a scalar site (or a site with one number per draw), all chains
+    /// concatenated. A site with more numbers per draw is an error (take its elements with [`SiteDraws::element`]).
     pub fn values(&self, name: &str) -> Result<Vec<f64>> {
-        Ok(self.site(name)?.element(0).concat())
+        let site = self.site(name)?;
+        if site.dim != 1 {
+            return Err(Error::InvalidSite {
+                site: name.to_string(),
+                detail: format!(
+                    "`values` takes a scalar site, but this one has {} numbers per draw ({}); \
+                     use `site(\"{name}\")?.element(j)` for element j",
+                    site.dim, site.kind
+                ),
+            });
+        }
+        Ok(site.element(0).concat())
     }
 
-    /// Draw `i` of chain `c` of every site, as data for `substitute` or `condition`.
+    /// Draw `i` of chain `c` of every site, as data for `substitute` or `condition`:
+    /// every site but the deterministic ones, which a model computes itself.
     pub fn draw(&self, c: usize, i: usize) -> Data {
         let mut d = Data::new();
-        for s in &self.sites {
+        for s in self.sites.iter().filter(|s| !s.deterministic) {
             d.insert(s.name.as_str(), s.value(c, i));
         }
         d
