@@ -297,6 +297,11 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         }
         let subsample = match subsample_size {
             None => None,
+            Some(0) if size > 0 => {
+                return Err(plate_error(format!(
+                    "subsample size 0 would use none of the {size} items; give at least 1"
+                )));
+            }
             Some(m) if m > size => {
                 return Err(plate_error(format!(
                     "subsample size {m} is larger than the plate size {size}"

@@ -224,6 +224,9 @@ pub struct ImportanceResult<R> {
 
 impl<R> ImportanceResult<R> {
     fn collect(samples: Vec<(Trace<f64, R>, f64)>) -> Result<Self> {
+        if let Some((trace, _)) = samples.first() {
+            crate::latent::require_full_data(trace, "Importance")?;
+        }
         let n = samples.len();
         let mut result = ImportanceResult {
             log_weights: Vec::with_capacity(n),

@@ -5,8 +5,8 @@ use nalgebra::DVector;
 use rand::Rng;
 use smallx_core::handler::{Handler, LogJointHandler};
 use smallx_core::{
-    Constraint, Ctx, Error, Model, Real, Result, Root, Scalar, Site, SiteKind, Trace, Value,
-    ValueKind,
+    Constraint, Ctx, Error, Model, PlateFrame, Real, Result, Root, Scalar, Site, SiteKind, Trace,
+    Value, ValueKind,
 };
 use std::collections::HashMap;
 
@@ -23,6 +23,9 @@ pub struct LatentSite {
     pub offset: usize,
     /// How many unconstrained coordinates it has (0 for discrete sites).
     pub dim: usize,
+    /// The subsampled plate the site sits in, if any (the innermost one): its value then
+    /// holds the plate's subsample only, a different one at every run.
+    pub subsample: Option<PlateFrame>,
 }
 
 impl LatentSite {
@@ -55,6 +58,11 @@ impl LatentSpace {
     /// The latent space of a recorded run.
     pub fn from_trace<R>(trace: &Trace<f64, R>) -> Result<Self> {
         let mut space = LatentSpace::default();
+        let subsampled: Vec<&str> = trace
+            .iter()
+            .filter(|s| s.kind == SiteKind::Plate)
+            .map(|s| s.name.as_str())
+            .collect();
         for s in trace.latent_sites() {
             let dist = s.dist.as_ref().ok_or_else(|| Error::InvalidSite {
                 site: s.name.clone(),
@@ -74,6 +82,12 @@ impl LatentSpace {
                 support,
                 offset: space.dim,
                 dim,
+                subsample: s
+                    .plates
+                    .iter()
+                    .rev()
+                    .find(|p| subsampled.contains(&p.name.as_str()))
+                    .cloned(),
             });
             space.dim += dim;
         }
@@ -132,6 +146,29 @@ impl LatentSpace {
         self.discrete()
             .map(|s| trace.value(&s.name).cloned())
             .collect()
+    }
+}
+
+/// An error naming the first subsampled plate of `trace`: `algorithm` needs the model's full
+/// target, and with a subsample every run would see another density (only SVI, whose
+/// gradients stay unbiased, subsamples).
+pub fn require_full_data<R>(trace: &Trace<f64, R>, algorithm: &str) -> Result<()> {
+    match trace.iter().find(|s| s.kind == SiteKind::Plate) {
+        None => Ok(()),
+        Some(plate) => {
+            let used = match plate.value.kind() {
+                ValueKind::IntVec(m) => m,
+                _ => 0,
+            };
+            Err(Error::Plate {
+                site: plate.name.clone(),
+                detail: format!(
+                    "is subsampled ({used} items per run), but {algorithm} needs the full data: \
+                     every evaluation would see another target. Remove `subsample` to use \
+                     {algorithm}; subsampling is for SVI"
+                ),
+            })
+        }
     }
 }
 

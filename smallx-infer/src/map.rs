@@ -108,8 +108,9 @@ impl<M: Model> Map<M> {
                 ),
             });
         }
-        let (potential, _) =
+        let (potential, prior) =
             Potential::discover(&self.model, args, &mut SmallRng::seed_from_u64(0))?;
+        crate::latent::require_full_data(&prior, "Map")?;
         let potential = potential.jacobian(false).grad_mode(self.grad_mode);
         potential.refuse_discrete(
             "Map",

@@ -9,11 +9,14 @@ mod dist;
 pub use dist::{NormalScale, PointMass, TransformedNormal};
 
 use crate::init::{Init, initial_point, write_values};
-use crate::latent::LatentSpace;
+use crate::latent::{LatentSite, LatentSpace};
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
-use smallx_core::{Constraint, Ctx, Data, Error, Model, ParamStore, Real, Result, Scalar, Value};
+use smallx_core::{
+    Constraint, Ctx, Data, Error, Model, ParamStore, Plate, PlateFrame, Real, Result, Scalar,
+    Value, ValueKind,
+};
 use std::sync::OnceLock;
 
 /// Where an autoguide starts, in the unconstrained space.
@@ -31,17 +34,52 @@ pub enum InitLoc {
 
 /// The model's latent space, the initial unconstrained point, and each site's parameter
 /// names and initial constrained value: found on first use, so that runs format nothing.
+///
+/// A site inside a subsampled plate gets parameters for every item of the plate (its
+/// `init_full` and `init_values` have the plate's full size); each run uses the rows of the
+/// run's subsample, as Pyro's autoguides do.
 struct Prototype {
     space: LatentSpace,
     init: Vec<f64>,
+    /// Each site's initial unconstrained coordinates, full size for subsampled sites.
+    init_full: Vec<Vec<f64>>,
     param_names: Vec<[String; 2]>,
     init_values: Vec<Value<f64>>,
+    /// The sites grouped by the subsampled plate they sit in (`None`: no such plate), in
+    /// the order of first appearance.
+    groups: Vec<(Option<PlateFrame>, Vec<usize>)>,
+}
+
+impl Prototype {
+    /// Site `k`'s parameter rows for this run: all of them, or the subsample's.
+    fn rows<S: Scalar>(
+        &self,
+        k: usize,
+        full: DVector<Real<S>>,
+        plate: Option<&Plate>,
+    ) -> DVector<Real<S>> {
+        match (plate, &self.space.sites()[k].subsample) {
+            (Some(p), Some(_)) => DVector::from_iterator(p.len(), p.indices().map(|i| full[i])),
+            _ => full,
+        }
+    }
+}
+
+/// The shape of site `site`'s parameters: the plate's full size for a subsampled site.
+fn full_kind(site: &LatentSite) -> ValueKind {
+    match &site.subsample {
+        Some(plate) => ValueKind::RealVec(plate.size),
+        None => site.kind,
+    }
 }
 
 struct Discovery {
     name: &'static str,
     naming: fn(&str) -> [String; 2],
     init: InitLoc,
+    /// Whether the guide can follow a subsampled plate (full-size parameters indexed by the
+    /// subsample); otherwise a subsampled latent site is an error naming it.
+    subsampling: bool,
     cell: OnceLock<Prototype>,
 }
 
@@ -52,6 +90,7 @@ impl Discovery {
             name,
             naming,
             init: InitLoc::Feasible,
+            subsampling: true,
             cell: OnceLock::new(),
         }
     }
@@ -102,23 +141,80 @@ impl Discovery {
             .iter()
             .map(|s| (self.naming)(&s.name))
             .collect();
+        let mut groups: Vec<(Option<PlateFrame>, Vec<usize>)> = Vec::new();
+        let mut init_full = Vec::with_capacity(space.sites().len());
+        for (k, site) in space.sites().iter().enumerate() {
+            let own = &init[site.offset..site.offset + site.dim];
+            init_full.push(match &site.subsample {
+                None => own.to_vec(),
+                Some(plate) => {
+                    self.check_subsampled(site, plate)?;
+                    // Every item starts where the discovered items start on average.
+                    let mean = own.iter().sum::<f64>() / own.len().max(1) as f64;
+                    vec![mean; plate.size]
+                }
+            });
+            match groups.iter_mut().find(|(p, _)| *p == site.subsample) {
+                Some((_, members)) => members.push(k),
+                None => groups.push((site.subsample.clone(), vec![k])),
+            }
+        }
         let init_values = space
             .sites()
             .iter()
-            .map(|s| {
-                let u: Vec<Real<f64>> = init[s.offset..s.offset + s.dim]
-                    .iter()
-                    .map(|&x| Real(x))
-                    .collect();
-                s.support.forward(&u, s.kind).map(|(v, _)| v)
+            .zip(&init_full)
+            .map(|(s, u)| {
+                let u: Vec<Real<f64>> = u.iter().map(|&x| Real(x)).collect();
+                s.support.forward(&u, full_kind(s)).map(|(v, _)| v)
             })
             .collect::<Result<_>>()?;
         Ok(self.cell.get_or_init(|| Prototype {
             space,
             init,
+            init_full,
             param_names,
             init_values,
+            groups,
         }))
+    }
+
+    /// A site in a subsampled plate must hold one unconstrained coordinate per item of the
+    /// subsample, through an elementwise bijection, for its rows to be indexed by the items.
+    fn check_subsampled(&self, site: &LatentSite, plate: &PlateFrame) -> Result<()> {
+        let unsupported = |detail: String| Error::Unsupported {
+            algorithm: self.name,
+            site: site.name.clone(),
+            detail,
+        };
+        if !self.subsampling {
+            return Err(unsupported(format!(
+                "the site is in the subsampled plate `{}`, and this guide couples every \
+                 coordinate, so it cannot follow a subsample; use AutoNormal or AutoDelta, or \
+                 remove `subsample`",
+                plate.name
+            )));
+        }
+        let elementwise = !matches!(
+            site.support,
+            Constraint::Simplex | Constraint::LowerCholesky
+        );
+        if site.dim != plate.subsample_size || !elementwise {
+            return Err(unsupported(format!(
+                "a latent site in the subsampled plate `{}` needs one value per item of the \
+                 subsample ({} reals, e.g. `Normal::new(..).iid(idx.len())`), got {}",
+                plate.name, plate.subsample_size, site.kind
+            )));
+        }
+        Ok(())
+    }
+
+    /// Enter the subsampled plate of a group of sites in the guide, with the model's name and
+    /// sizes, so that the guide draws the subsample and the model replays it.
+    fn enter<S: Scalar>(cx: &mut Ctx<'_, S>, plate: &Option<PlateFrame>) -> Result<Option<Plate>> {
+        plate
+            .as_ref()
+            .map(|p| cx.enter_plate(&p.name, p.size, Some(p.subsample_size)))
+            .transpose()
     }
 
     fn known(&self) -> Result<&Prototype> {
@@ -139,7 +235,7 @@ fn constrained_sites(
         let coords: Vec<Real<f64>> = u(site)?.into_iter().map(Real).collect();
         data.insert(
             site.name.as_str(),
-            site.support.forward(&coords, site.kind)?.0,
+            site.support.forward(&coords, full_kind(site))?.0,
         );
     }
     Ok(data)
@@ -228,18 +324,36 @@ impl<M: Model> Model for AutoNormal<M> {
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
         let proto = self.discovery.get(&self.model, args)?;
-        for (site, [loc_name, scale_name]) in proto.space.sites().iter().zip(&proto.param_names) {
-            let init = &proto.init[site.offset..site.offset + site.dim];
-            let loc: DVector<Real<S>> = cx.param(loc_name, || init.to_vec(), Constraint::Real)?;
-            let scale: DVector<Real<S>> = cx.param(
-                scale_name,
-                || vec![self.init_scale; site.dim],
-                Constraint::Positive,
-            )?;
-            cx.sample(
-                &site.name,
-                TransformedNormal::new(loc, NormalScale::Diagonal(scale), site.support, site.kind),
-            )?;
+        for (plate_frame, members) in &proto.groups {
+            let plate = Discovery::enter(cx, plate_frame)?;
+            for &k in members {
+                let site = &proto.space.sites()[k];
+                let [loc_name, scale_name] = &proto.param_names[k];
+                let init = &proto.init_full[k];
+                let loc: DVector<Real<S>> =
+                    cx.param(loc_name, || init.clone(), Constraint::Real)?;
+                let scale: DVector<Real<S>> = cx.param(
+                    scale_name,
+                    || vec![self.init_scale; init.len()],
+                    Constraint::Positive,
+                )?;
+                let (loc, scale) = (
+                    proto.rows(k, loc, plate.as_ref()),
+                    proto.rows(k, scale, plate.as_ref()),
+                );
+                cx.sample(
+                    &site.name,
+                    TransformedNormal::new(
+                        loc,
+                        NormalScale::Diagonal(scale),
+                        site.support,
+                        site.kind,
+                    ),
+                )?;
+            }
+            if plate.is_some() {
+                cx.exit_plate();
+            }
         }
         Ok(())
     }
@@ -261,7 +375,10 @@ impl<M: Model> AutoMultivariateNormal<M> {
         AutoMultivariateNormal {
             model,
             init_scale: 0.1,
-            discovery: Discovery::new("AutoMultivariateNormal", |_| [String::new(), String::new()]),
+            discovery: Discovery {
+                subsampling: false,
+                ..Discovery::new("AutoMultivariateNormal", |_| [String::new(), String::new()])
+            },
         }
     }
     /// The initial scale of the diagonal of `L`.
@@ -374,15 +491,28 @@ impl<M: Model> Model for AutoDelta<M> {
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
         let proto = self.discovery.get(&self.model, args)?;
-        let sites = proto
-            .space
-            .sites()
-            .iter()
-            .zip(&proto.param_names)
-            .zip(&proto.init_values);
-        for ((site, [name, _]), init) in sites {
-            let value: Value<S> = cx.param(name, || init.clone(), site.support)?;
-            cx.sample(&site.name, PointMass::new(value, site.support))?;
+        for (plate_frame, members) in &proto.groups {
+            let plate = Discovery::enter(cx, plate_frame)?;
+            for &k in members {
+                let site = &proto.space.sites()[k];
+                let [name, _] = &proto.param_names[k];
+                let init = &proto.init_values[k];
+                let value: Value<S> = cx.param(name, || init.clone(), site.support)?;
+                let value = match (value, plate.as_ref()) {
+                    (Value::RealVec(full), Some(p)) if site.subsample.is_some() => {
+                        let rows = proto.rows(k, full, Some(p));
+                        match site.kind {
+                            ValueKind::Real => Value::Real(rows[0]),
+                            _ => Value::RealVec(rows),
+                        }
+                    }
+                    (value, _) => value,
+                };
+                cx.sample(&site.name, PointMass::new(value, site.support))?;
+            }
+            if plate.is_some() {
+                cx.exit_plate();
+            }
         }
         Ok(())
     }

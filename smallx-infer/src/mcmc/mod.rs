@@ -284,6 +284,7 @@ impl<K: Kernel> Mcmc<K> {
         let kernel = &self.kernel;
         let mut rng = SmallRng::seed_from_u64(derive(self.seed, chain as u64));
         let (potential, prior) = Potential::discover(kernel.model(), args, &mut rng)?;
+        crate::latent::require_full_data(&prior, kernel.name())?;
         let mut potential = potential.grad_mode(kernel.grad_mode());
         kernel.check(&potential)?;
         let (u, _) = potential.initial_point(init, &prior, kernel.uses_gradient(), &mut rng)?;
