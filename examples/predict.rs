@@ -45,9 +45,10 @@ fn main() -> smallx::Result<()> {
         .seed(0)
         .progress(false)
         .run(&fitted)?;
+    let summary = samples.summary();
+    let mean = |site: &str| summary.row(site).map_or(f64::NAN, |r| r.mean);
     for site in ["a", "b", "sigma"] {
-        let row = samples.summary();
-        let row = row.row(site).expect("summarised");
+        let row = summary.row(site).expect("summarised");
         println!("{site:>6}: mean {:.3}, sd {:.3}", row.mean, row.sd);
     }
 
@@ -58,16 +59,23 @@ fn main() -> smallx::Result<()> {
         .posterior(&(&x_new[..], None), &samples)?;
     let draws = predicted.samples.site("y")?;
     let line = predicted.samples.site("mu")?;
+    let mut intervals = Vec::new();
     for (k, xk) in x_new.iter().enumerate() {
         let mut ys = draws.element(k).concat();
         ys.sort_by(f64::total_cmp);
         let q = |p: f64| ys[((ys.len() - 1) as f64 * p).round() as usize];
         let mu_mean = line.mean()[k];
         println!(
-            "x = {xk}: mean of mu {mu_mean:.2}; y 90% interval [{:.2}, {:.2}]",
+            "x = {xk}: mean of mu {mu_mean:.2} (true line {:.2}); y 90% interval [{:.2}, {:.2}]",
+            1.0 + 2.0 * xk,
             q(0.05),
             q(0.95)
         );
+        intervals.push(format!(
+            "{{\"x\": {xk}, \"mu\": {mu_mean:.3}, \"y_90\": [{:.3}, {:.3}]}}",
+            q(0.05),
+            q(0.95)
+        ));
     }
 
     // The ArviZ file: the posterior predictive at the observed inputs, for `az.plot_ppc`.
@@ -87,6 +95,13 @@ fn main() -> smallx::Result<()> {
     println!(
         "\nwrote {} (az.summary(az.from_json(..)); az.plot_ppc(..))",
         path.display()
+    );
+    println!(
+        "RESULT {{\"a\": {:.3}, \"b\": {:.3}, \"sigma\": {:.3}, \"predictions\": [{}], \"truth\": {{\"a\": 1.0, \"b\": 2.0, \"sigma\": 0.5}}}}",
+        mean("a"),
+        mean("b"),
+        mean("sigma"),
+        intervals.join(", ")
     );
     Ok(())
 }

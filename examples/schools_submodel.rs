@@ -63,5 +63,15 @@ fn main() -> smallx::Result<()> {
         "\ndivergences: {} (the non-centred form keeps them rare)",
         samples.divergences()
     );
+    let (mu, tau) = (summary.row("mu"), summary.row("tau"));
+    let (mu, tau) = (
+        mu.map_or(f64::NAN, |r| r.mean),
+        tau.map_or(f64::NAN, |r| r.mean),
+    );
+    println!(
+        "RESULT {{\"mu\": {mu:.3}, \"tau\": {tau:.3}, \"divergences\": {}, \"sites_per_run\": {}, \"reference\": {{\"mu\": 4.4, \"tau\": 3.6}}}}",
+        samples.divergences(),
+        names.len()
+    );
     Ok(())
 }

@@ -350,9 +350,63 @@ impl<S: Scalar> Handler<S> for TemperHandler {
 }
 
 impl Effect for Temper {
-    fn handler<S: Scalar>(&self) -> impl Handler<S> + '_ {
+    type Handler<'e, S: Scalar> = TemperHandler;
+    fn check(&self) -> smallx::Result<()> {
+        if self.0 > 0.0 && self.0 <= 1.0 {
+            return Ok(());
+        }
+        Err(smallx::Error::Handler {
+            handler: "temper",
+            detail: format!("beta must lie in (0, 1], got {}", self.0),
+        })
+    }
+    fn handler<S: Scalar>(&self) -> TemperHandler {
         TemperHandler(self.0)
     }
+}
+
+/// Counts the observed sites of a run; a run without one is an error (a `finish` report).
+struct RequireData;
+struct CountObserved(usize);
+
+impl<S: Scalar> Handler<S> for CountObserved {
+    fn process(&mut self, site: &mut Site<'_, S>) -> smallx::Result<()> {
+        self.0 += usize::from(site.is_observed);
+        Ok(())
+    }
+}
+
+impl Effect for RequireData {
+    type Handler<'e, S: Scalar> = CountObserved;
+    fn handler<S: Scalar>(&self) -> CountObserved {
+        CountObserved(0)
+    }
+    fn finish<S: Scalar>(&self, handler: CountObserved) -> smallx::Result<()> {
+        if handler.0 > 0 {
+            return Ok(());
+        }
+        Err(smallx::Error::Handler {
+            handler: "require_data",
+            detail: "the run observed nothing".into(),
+        })
+    }
+}
+
+#[test]
+fn a_user_effect_checks_its_options_before_the_run_and_reports_after_it() {
+    let flips = [true, false, true];
+    let mut rng = SmallRng::seed_from_u64(0);
+    let err = get_trace(&handle(coin, Temper(1.5)), &(&flips[..],), &mut rng).unwrap_err();
+    assert!(
+        err.to_string().contains("beta must lie in (0, 1], got 1.5"),
+        "{err}"
+    );
+    assert!(get_trace(&handle(coin, RequireData), &(&flips[..],), &mut rng).is_ok());
+    let err = get_trace(&handle(coin, RequireData), &(&[][..],), &mut rng).unwrap_err();
+    assert!(
+        err.to_string().contains("the run observed nothing"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -1,7 +1,6 @@
 //! `block`: hide sites from the handlers outside.
 
-use super::Handler;
-use super::data_effect::wrapper_model;
+use super::{Effect, Handled, Handler, handle};
 use crate::error::Result;
 use crate::scalar::Scalar;
 use crate::site::{Site, SiteKind};
@@ -9,7 +8,8 @@ use std::sync::Arc;
 
 type HideFn = Arc<dyn Fn(&str, SiteKind) -> bool + Send + Sync>;
 
-struct BlockHandler<'h> {
+/// The handler of [`Blocking`] for one run.
+pub struct BlockHandler<'h> {
     hide: &'h HideFn,
 }
 
@@ -22,12 +22,27 @@ impl<S: Scalar> Handler<S> for BlockHandler<'_> {
     }
 }
 
-/// A model with some sites hidden. See [`block`].
+/// The effect of [`block`]: hide the sites a predicate picks.
 #[derive(Clone)]
-pub struct Block<M> {
-    model: M,
+pub struct Blocking {
     hide: HideFn,
 }
+
+impl std::fmt::Debug for Blocking {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Blocking(..)")
+    }
+}
+
+impl Effect for Blocking {
+    type Handler<'e, S: Scalar> = BlockHandler<'e>;
+    fn handler<S: Scalar>(&self) -> BlockHandler<'_> {
+        BlockHandler { hide: &self.hide }
+    }
+}
+
+/// A model with some sites hidden. See [`block`].
+pub type Block<M> = Handled<M, Blocking>;
 
 /// Hide the sites for which `hide(name, kind)` is true from every handler outside this one
 /// (writes `stop`). The sites still run and take default values.
@@ -35,10 +50,12 @@ pub fn block<M>(
     model: M,
     hide: impl Fn(&str, SiteKind) -> bool + Send + Sync + 'static,
 ) -> Block<M> {
-    Block {
+    handle(
         model,
-        hide: Arc::new(hide),
-    }
+        Blocking {
+            hide: Arc::new(hide),
+        },
+    )
 }
 
 /// Hide every site.
@@ -57,8 +74,3 @@ pub fn block_except<M>(model: M, names: &[&str]) -> Block<M> {
     let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
     block(model, move |n, _| !names.iter().any(|h| h == n))
 }
-
-wrapper_model!(Block, |this, cx, args| cx
-    .with_handler(BlockHandler { hide: &this.hide }, |cx| this
-        .model
-        .run(cx, args)));

@@ -1,6 +1,7 @@
 //! `condition`: fix sample sites to observed data.
 
-use super::data_effect::{DataEffect, run_with_data, wrapper_model};
+use super::Handled;
+use super::data_effect::{DataEffect, WithData};
 use crate::data::Data;
 use crate::error::Result;
 use crate::scalar::Scalar;
@@ -9,9 +10,11 @@ use crate::value::Value;
 
 pub use super::data_effect::DataHits;
 
-struct ConditionEffect;
+/// What `condition` does to a site its data names: sets the value and marks it observed.
+#[derive(Clone, Copy, Debug)]
+pub struct Conditioning;
 
-impl DataEffect for ConditionEffect {
+impl DataEffect for Conditioning {
     const NAME: &'static str = "condition";
     fn applies(kind: SiteKind) -> bool {
         kind == SiteKind::Sample
@@ -24,11 +27,7 @@ impl DataEffect for ConditionEffect {
 }
 
 /// A model whose named sample sites are observed. See [`condition`].
-#[derive(Clone, Debug)]
-pub struct Condition<M> {
-    model: M,
-    data: Data,
-}
+pub type Condition<M> = Handled<M, WithData<Conditioning>>;
 
 /// Condition `model` on `data`: each named sample site takes the given value and becomes
 /// observed (writes `value` and `is_observed`). Naming a site the model does not run, or
@@ -55,19 +54,5 @@ pub struct Condition<M> {
 /// assert!(get_trace(&condition(Scale, data! { "mesurement" => 9.5 }), &(8.5,), &mut rng).is_err());
 /// ```
 pub fn condition<M>(model: M, data: impl Into<Data>) -> Condition<M> {
-    Condition {
-        model,
-        data: data.into(),
-    }
+    super::handle(model, WithData::new(Conditioning, data.into()))
 }
-
-wrapper_model!(Condition, |this, cx, args| run_with_data::<
-    ConditionEffect,
-    _,
-    _,
->(
-    &this.model,
-    &this.data,
-    cx,
-    args
-));

@@ -1,23 +1,60 @@
 //! The shared machinery of the handlers that take a data dictionary (`condition`,
-//! `substitute`, `intervene`): look a site up by name, apply the handler's effect, and after
-//! the run report any data name that matched no site.
+//! `substitute`, `intervene`): one [`Effect`], [`WithData`], that looks a site up by name,
+//! applies what the handler does to it, and after the run reports any data name that matched
+//! no site.
 
-use super::Handler;
+use super::{Effect, Handler};
 use crate::data::Data;
 use crate::error::{Error, Result};
-use crate::model::{Ctx, Model};
 use crate::scalar::Scalar;
 use crate::site::{Site, SiteKind};
 use crate::value::Value;
+use std::marker::PhantomData;
 
-/// What a data handler does to a site that its data names.
-pub(crate) trait DataEffect {
+/// What a data handler does to a site that its data names: [`Conditioning`],
+/// [`Substituting`](super::Substituting) or [`Intervening`](super::Intervening).
+pub trait DataEffect: Clone + Copy + std::fmt::Debug + Send + Sync + 'static {
     /// The handler's name, for messages.
     const NAME: &'static str;
     /// Whether the effect applies to sites of this kind.
     fn applies(kind: SiteKind) -> bool;
     /// Write the data value into the site.
     fn apply<S: Scalar>(site: &mut Site<'_, S>, value: Value<S>) -> Result<()>;
+}
+
+/// The effect of a data handler: the data, and what to do with each named site. After the
+/// run, a data name that matched no site is an error listing the sites seen.
+#[derive(Clone, Debug)]
+pub struct WithData<E> {
+    data: Data,
+    effect: PhantomData<E>,
+}
+
+impl<E: DataEffect> WithData<E> {
+    pub(crate) fn new(_effect: E, data: Data) -> Self {
+        WithData {
+            data,
+            effect: PhantomData,
+        }
+    }
+    /// The data.
+    pub fn data(&self) -> &Data {
+        &self.data
+    }
+}
+
+impl<E: DataEffect> Effect for WithData<E> {
+    type Handler<'e, S: Scalar> = DataHandler<'e, E>;
+    fn handler<S: Scalar>(&self) -> DataHandler<'_, E> {
+        DataHandler {
+            data: &self.data,
+            hits: DataHits::new(self.data.len()),
+            effect: PhantomData,
+        }
+    }
+    fn finish<S: Scalar>(&self, handler: DataHandler<'_, E>) -> Result<()> {
+        handler.hits.check(E::NAME, |i| self.data.entry(i).0)
+    }
 }
 
 /// Which data entries matched a site, and which sites were seen (for the error message).
@@ -68,10 +105,11 @@ impl DataHits {
     }
 }
 
-pub(crate) struct DataHandler<'d, E> {
+/// The handler of a [`WithData`] effect for one run.
+pub struct DataHandler<'d, E> {
     data: &'d Data,
     hits: DataHits,
-    effect: std::marker::PhantomData<E>,
+    effect: PhantomData<E>,
 }
 
 impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
@@ -99,43 +137,3 @@ impl<S: Scalar, E: DataEffect> Handler<S> for DataHandler<'_, E> {
         Ok(())
     }
 }
-
-/// Run `model` with the data handler of effect `E` pushed, then check that every data entry
-/// matched a site.
-pub(crate) fn run_with_data<E: DataEffect, M: Model, S: Scalar>(
-    model: &M,
-    data: &Data,
-    cx: &mut Ctx<'_, S>,
-    args: &M::Args<'_>,
-) -> Result<M::Ret<S>> {
-    let mut handler = DataHandler::<E> {
-        data,
-        hits: DataHits::new(data.len()),
-        effect: std::marker::PhantomData,
-    };
-    let ret = cx.with_handler(&mut handler, |cx| model.run(cx, args))?;
-    handler.hits.check(E::NAME, |i| data.entry(i).0)?;
-    Ok(ret)
-}
-
-/// Implements [`Model`] for a handler wrapper `$ty<M>` with a `model` field, running `$run`.
-macro_rules! wrapper_model {
-    ($ty:ident, |$this:ident, $cx:ident, $args:ident| $run:expr) => {
-        impl<M: $crate::model::Model> $crate::model::Model for $ty<M> {
-            type Args<'a> = M::Args<'a>;
-            type Ret<S: $crate::scalar::Scalar> = M::Ret<S>;
-            fn name(&self) -> &str {
-                self.model.name()
-            }
-            fn run<S: $crate::scalar::Scalar>(
-                &self,
-                $cx: &mut $crate::model::Ctx<'_, S>,
-                $args: &Self::Args<'_>,
-            ) -> $crate::error::Result<Self::Ret<S>> {
-                let $this = self;
-                $run
-            }
-        }
-    };
-}
-pub(crate) use wrapper_model;

@@ -1,13 +1,15 @@
-//! `handle`: wrap a model in a handler written outside the crate.
+//! `Effect` and `handle`: how every handler wraps a model, the built-in ones and yours.
 
 use super::Handler;
 use crate::error::Result;
 use crate::model::{Ctx, Model};
 use crate::scalar::Scalar;
 
-/// A user-written effect: builds the [`Handler`] that one model run uses, for whatever scalar
-/// type the run has (`f64` to simulate, dual numbers or `Rev` to differentiate). This is how
-/// the built-in handlers are made; [`handle`] wraps a model with one.
+/// An effect: builds the [`Handler`] that one model run uses, for whatever scalar type the run
+/// has (`f64` to simulate, dual numbers or `Rev` to differentiate), checks its options before
+/// the run and may report after it. Every built-in handler is one:
+/// [`Condition<M>`](super::Condition) is `Handled<M, WithData<Conditioning>>` and
+/// [`Scale<M>`](super::Scale) is `Handled<M, Scaling>`; [`handle`] wraps a model with yours.
 ///
 /// ```
 /// use smallx_core::dist::Normal;
@@ -27,7 +29,8 @@ use crate::scalar::Scalar;
 ///     }
 /// }
 /// impl Effect for Temper {
-///     fn handler<S: Scalar>(&self) -> impl Handler<S> + '_ {
+///     type Handler<'e, S: Scalar> = TemperHandler;
+///     fn handler<S: Scalar>(&self) -> TemperHandler {
 ///         TemperHandler(self.0)
 ///     }
 /// }
@@ -52,12 +55,26 @@ use crate::scalar::Scalar;
 /// # Ok::<(), smallx_core::Error>(())
 /// ```
 pub trait Effect {
-    /// The handler for one run with scalar type `S`; it may borrow the effect (to report
-    /// through a `Cell`, for example).
-    fn handler<S: Scalar>(&self) -> impl Handler<S> + '_;
+    /// The handler of one run with scalar type `S`; it may borrow the effect.
+    type Handler<'e, S: Scalar>: Handler<S>
+    where
+        Self: 'e;
+    /// Check the effect's options before a run: an error naming the option and what was
+    /// expected. Nothing by default.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    /// The handler for one run.
+    fn handler<S: Scalar>(&self) -> Self::Handler<'_, S>;
+    /// After a run that succeeded, with the handler it used: report what the run left undone
+    /// (the data handlers name data that matched no site). Nothing by default.
+    fn finish<S: Scalar>(&self, handler: Self::Handler<'_, S>) -> Result<()> {
+        drop(handler);
+        Ok(())
+    }
 }
 
-/// A model wrapped in a user-written [`Effect`]. See [`handle`].
+/// A model wrapped in an [`Effect`]. See [`handle`].
 #[derive(Clone, Debug)]
 pub struct Handled<M, E> {
     model: M,
@@ -65,8 +82,9 @@ pub struct Handled<M, E> {
 }
 
 /// Run `model` with the handler that `effect` builds pushed on the stack (innermost, so it
-/// sees every site of `model` before the handlers wrapped around the result).
-pub fn handle<M: Model, E: Effect>(model: M, effect: E) -> Handled<M, E> {
+/// sees every site of `model` before the handlers wrapped around the result): the effect's
+/// `check` first, its `finish` after a successful run.
+pub fn handle<M, E>(model: M, effect: E) -> Handled<M, E> {
     Handled { model, effect }
 }
 
@@ -77,6 +95,10 @@ impl<M: Model, E: Effect> Model for Handled<M, E> {
         self.model.name()
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<Self::Ret<S>> {
-        cx.with_handler(self.effect.handler::<S>(), |cx| self.model.run(cx, args))
+        self.effect.check()?;
+        let mut handler = self.effect.handler::<S>();
+        let ret = cx.with_handler(&mut handler, |cx| self.model.run(cx, args))?;
+        self.effect.finish(handler)?;
+        Ok(ret)
     }
 }

@@ -34,8 +34,10 @@
 //! | [`handle`] | whatever the user's [`Effect`] writes |
 //!
 //! To add a handler: implement [`Handler`] (only the hooks you need) and an [`Effect`] that
-//! builds it for each run, then wrap models with [`handle`]. The files in this folder are
-//! templates of a dozen lines each.
+//! builds it for each run, then wrap models with [`handle`]. The built-in handlers are made
+//! the same way (`Scale<M>` is `Handled<M, Scaling>`), so the files in this folder are
+//! templates of a few dozen lines each; only [`trace`](crate::trace()), which hands its
+//! record back, has a wrapper of its own.
 
 mod block;
 mod condition;
@@ -49,15 +51,16 @@ mod seed;
 mod substitute;
 mod trace;
 
-pub use block::{Block, block, block_all, block_except, block_names};
-pub use condition::{Condition, DataHits, condition};
+pub use block::{Block, BlockHandler, Blocking, block, block_all, block_except, block_names};
+pub use condition::{Condition, Conditioning, DataHits, condition};
+pub use data_effect::{DataEffect, DataHandler, WithData};
 pub use effect::{Effect, Handled, handle};
-pub use intervene::{Intervene, intervene};
+pub use intervene::{Intervene, Intervening, intervene};
 pub use log_joint::LogJointHandler;
-pub use replay::{Replay, ReplayHandler, replay};
-pub use scale::{Mask, Scale, mask, scale};
-pub use seed::{Seed, seed};
-pub use substitute::{Substitute, ValueHandler, substitute};
+pub use replay::{Replay, ReplayHandler, Replaying, replay};
+pub use scale::{Mask, MaskHandler, Masking, Scale, ScaleHandler, Scaling, mask, scale};
+pub use seed::{Seed, SeedHandler, Seeding, seed};
+pub use substitute::{Substitute, Substituting, ValueHandler, substitute};
 pub use trace::{TraceHandler, Traced, trace};
 
 use crate::error::{Error, Result};

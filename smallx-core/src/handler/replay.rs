@@ -1,7 +1,6 @@
 //! `replay`: take latent sample values from a recorded trace.
 
-use super::Handler;
-use super::data_effect::wrapper_model;
+use super::{Effect, Handled, Handler, handle};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use crate::site::{Site, SiteKind};
@@ -46,24 +45,30 @@ impl<S: Scalar, T: Scalar, R> Handler<S> for ReplayHandler<'_, T, R> {
     }
 }
 
-/// A model that replays a trace. See [`replay`].
+/// The effect of [`replay`]: a recorded trace to take values from.
 #[derive(Clone, Debug)]
-pub struct Replay<M> {
-    model: M,
+pub struct Replaying {
     trace: Trace<f64>,
 }
+
+impl Effect for Replaying {
+    type Handler<'e, S: Scalar> = ReplayHandler<'e, f64, ()>;
+    fn handler<S: Scalar>(&self) -> ReplayHandler<'_, f64, ()> {
+        ReplayHandler::new(&self.trace)
+    }
+}
+
+/// A model that replays a trace. See [`replay`].
+pub type Replay<M> = Handled<M, Replaying>;
 
 /// Replay `trace` into `model`: every latent sample or plate site recorded in the trace takes
 /// its recorded value (writes `value`); sites the trace lacks run as usual. A site that is
 /// observed in the trace but latent in the model is an error.
 pub fn replay<M, R>(model: M, trace: &Trace<f64, R>) -> Replay<M> {
-    Replay {
+    handle(
         model,
-        trace: trace.clone_sites(),
-    }
+        Replaying {
+            trace: trace.clone_sites(),
+        },
+    )
 }
-
-wrapper_model!(Replay, |this, cx, args| cx
-    .with_handler(ReplayHandler::new(&this.trace), |cx| this
-        .model
-        .run(cx, args)));

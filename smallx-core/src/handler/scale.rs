@@ -1,12 +1,18 @@
 //! `scale` and `mask`: reweight or drop log-probabilities.
 
-use super::Handler;
-use super::data_effect::wrapper_model;
+use super::{Effect, Handled, Handler, handle};
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
 use crate::site::Site;
 
-struct ScaleHandler(f64);
+/// The effect of [`scale`]: multiply every site's log-probability by a factor.
+#[derive(Clone, Copy, Debug)]
+pub struct Scaling {
+    factor: f64,
+}
+
+/// The handler of [`Scaling`] for one run.
+pub struct ScaleHandler(f64);
 
 impl<S: Scalar> Handler<S> for ScaleHandler {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
@@ -15,33 +21,42 @@ impl<S: Scalar> Handler<S> for ScaleHandler {
     }
 }
 
-/// A model with scaled log-probabilities. See [`scale`].
-#[derive(Clone, Debug)]
-pub struct Scale<M> {
-    model: M,
-    factor: f64,
+impl Effect for Scaling {
+    type Handler<'e, S: Scalar> = ScaleHandler;
+    fn check(&self) -> Result<()> {
+        if self.factor > 0.0 && self.factor.is_finite() {
+            return Ok(());
+        }
+        Err(Error::Handler {
+            handler: "scale",
+            detail: format!(
+                "the factor must be positive and finite, got {}",
+                self.factor
+            ),
+        })
+    }
+    fn handler<S: Scalar>(&self) -> ScaleHandler {
+        ScaleHandler(self.factor)
+    }
 }
+
+/// A model with scaled log-probabilities. See [`scale`].
+pub type Scale<M> = Handled<M, Scaling>;
 
 /// Multiply the log-probability of every site by `factor`, which must be positive and finite
 /// (writes `scale`).
 pub fn scale<M>(model: M, factor: f64) -> Scale<M> {
-    Scale { model, factor }
+    handle(model, Scaling { factor })
 }
 
-wrapper_model!(Scale, |this, cx, args| {
-    if !(this.factor > 0.0 && this.factor.is_finite()) {
-        return Err(Error::Handler {
-            handler: "scale",
-            detail: format!(
-                "the factor must be positive and finite, got {}",
-                this.factor
-            ),
-        });
-    }
-    cx.with_handler(ScaleHandler(this.factor), |cx| this.model.run(cx, args))
-});
+/// The effect of [`mask`]: keep or drop every site's log-probability.
+#[derive(Clone, Copy, Debug)]
+pub struct Masking {
+    keep: bool,
+}
 
-struct MaskHandler(bool);
+/// The handler of [`Masking`] for one run.
+pub struct MaskHandler(bool);
 
 impl<S: Scalar> Handler<S> for MaskHandler {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
@@ -50,17 +65,17 @@ impl<S: Scalar> Handler<S> for MaskHandler {
     }
 }
 
-/// A model whose log-probabilities are kept or dropped. See [`mask`].
-#[derive(Clone, Debug)]
-pub struct Mask<M> {
-    model: M,
-    keep: bool,
+impl Effect for Masking {
+    type Handler<'e, S: Scalar> = MaskHandler;
+    fn handler<S: Scalar>(&self) -> MaskHandler {
+        MaskHandler(self.keep)
+    }
 }
+
+/// A model whose log-probabilities are kept or dropped. See [`mask`].
+pub type Mask<M> = Handled<M, Masking>;
 
 /// Keep (`true`) or drop (`false`) the log-probability of every site (writes `mask`).
 pub fn mask<M>(model: M, keep: bool) -> Mask<M> {
-    Mask { model, keep }
+    handle(model, Masking { keep })
 }
-
-wrapper_model!(Mask, |this, cx, args| cx
-    .with_handler(MaskHandler(this.keep), |cx| this.model.run(cx, args)));

@@ -1,14 +1,20 @@
 //! `seed`: make the draws of a model reproducible.
 
-use super::Handler;
-use super::data_effect::wrapper_model;
+use super::{Effect, Handled, Handler, handle};
 use crate::error::Result;
 use crate::scalar::Scalar;
 use crate::site::Site;
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-struct SeedHandler {
+/// The effect of [`seed`]: a generator started from a seed at every run.
+#[derive(Clone, Copy, Debug)]
+pub struct Seeding {
+    seed: u64,
+}
+
+/// The handler of [`Seeding`] for one run: gives each site the seed of its default draw.
+pub struct SeedHandler {
     rng: SmallRng,
 }
 
@@ -21,23 +27,21 @@ impl<S: Scalar> Handler<S> for SeedHandler {
     }
 }
 
-/// A model with seeded draws. See [`seed`].
-#[derive(Clone, Debug)]
-pub struct Seed<M> {
-    model: M,
-    seed: u64,
+impl Effect for Seeding {
+    type Handler<'e, S: Scalar> = SeedHandler;
+    fn handler<S: Scalar>(&self) -> SeedHandler {
+        SeedHandler {
+            rng: SmallRng::seed_from_u64(self.seed),
+        }
+    }
 }
+
+/// A model with seeded draws. See [`seed`].
+pub type Seed<M> = Handled<M, Seeding>;
 
 /// Seed the draws of `model`: every run starts a generator from `seed`, and each site's
 /// default draw uses a seed taken from it (the innermost `seed` wins), so two runs make the
 /// same draws whatever generator the caller passes.
 pub fn seed<M>(model: M, seed: u64) -> Seed<M> {
-    Seed { model, seed }
+    handle(model, Seeding { seed })
 }
-
-wrapper_model!(Seed, |this, cx, args| cx.with_handler(
-    SeedHandler {
-        rng: SmallRng::seed_from_u64(this.seed)
-    },
-    |cx| this.model.run(cx, args)
-));

@@ -1,15 +1,18 @@
 //! `substitute`: give sample and param sites fixed values without observing them.
 
-use super::data_effect::{DataEffect, DataHits, run_with_data, wrapper_model};
+use super::Handled;
+use super::data_effect::{DataEffect, DataHits, WithData};
 use crate::data::Data;
 use crate::error::Result;
 use crate::scalar::Scalar;
 use crate::site::{Site, SiteKind};
 use crate::value::Value;
 
-struct SubstituteEffect;
+/// What `substitute` does to a site its data names: sets the value only.
+#[derive(Clone, Copy, Debug)]
+pub struct Substituting;
 
-impl DataEffect for SubstituteEffect {
+impl DataEffect for Substituting {
     const NAME: &'static str = "substitute";
     fn applies(kind: SiteKind) -> bool {
         matches!(kind, SiteKind::Sample | SiteKind::Param)
@@ -20,32 +23,14 @@ impl DataEffect for SubstituteEffect {
 }
 
 /// A model whose named sites take given values. See [`substitute`].
-#[derive(Clone, Debug)]
-pub struct Substitute<M> {
-    model: M,
-    data: Data,
-}
+pub type Substitute<M> = Handled<M, WithData<Substituting>>;
 
 /// Substitute values into `model`: each named sample or param site takes the given value
 /// (writes `value` only: a latent site stays latent and is scored at that value). Naming a
 /// site the model does not run is an error.
 pub fn substitute<M>(model: M, data: impl Into<Data>) -> Substitute<M> {
-    Substitute {
-        model,
-        data: data.into(),
-    }
+    super::handle(model, WithData::new(Substituting, data.into()))
 }
-
-wrapper_model!(Substitute, |this, cx, args| run_with_data::<
-    SubstituteEffect,
-    _,
-    _,
->(
-    &this.model,
-    &this.data,
-    cx,
-    args
-));
 
 /// Substitutes values of the run's own scalar type, keeping their derivatives: the handler
 /// behind [`log_density`](crate::log_density) and gradient-based inference.
@@ -71,7 +56,7 @@ impl<'v, S: Scalar> ValueHandler<'v, S> {
 
 impl<S: Scalar> super::Handler<S> for ValueHandler<'_, S> {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
-        if !SubstituteEffect::applies(site.kind) || site.intervened {
+        if !Substituting::applies(site.kind) || site.intervened {
             return Ok(());
         }
         self.hits.see(site.name);
