@@ -34,6 +34,10 @@ fn gamma_draw(rng: &mut dyn Rng, shape: f64, rate: f64) -> f64 {
 /// `ln Γ(k + r) − ln Γ(r) − ln Γ(k + 1)` (the log of the negative binomial coefficient
 /// `C(k + r − 1, k)`) and its derivative with respect to `r`.
 fn nb_coefficient(k: f64, r: f64) -> (f64, f64) {
+    if k == 0.0 {
+        // Exactly 0, so that a point mass at 0 has log-probability 0.
+        return (0.0, 0.0);
+    }
     (
         ln_gamma(k + r) - ln_gamma(r) - ln_gamma(k + 1.0),
         digamma_f64(k + r) - digamma_f64(r),
