@@ -426,11 +426,18 @@ impl<S: Scalar> Distribution<S> for ZeroInflatedPoisson<S> {
         }
         let (k, g, r) = (*x as f64, self.gate.value(), self.rate.value());
         if k == 0.0 {
-            let e = (-r).exp();
-            let q = g + (1.0 - g) * e;
+            // ln q with q = g + (1 − g) e^(−r), as a log-sum-exp of ln g and ln(1 − g) − r so
+            // that a large rate does not underflow; ∂/∂g = (1 − e^(−r))/q and
+            // ∂/∂r = −(1 − g) e^(−r)/q.
+            let (a, b) = (g.ln(), (-g).ln_1p() - r);
+            let m = a.max(b);
+            let ln_q = m + ((a - m).exp() + (b - m).exp()).ln();
             return fused(
-                q.ln(),
-                [(self.gate, (1.0 - e) / q), (self.rate, -(1.0 - g) * e / q)],
+                ln_q,
+                [
+                    (self.gate, -(-r).exp_m1() * (-ln_q).exp()),
+                    (self.rate, -(b - ln_q).exp()),
+                ],
             );
         }
         if g == 1.0 {
