@@ -58,10 +58,11 @@ pub use smallx_infer as infer;
 pub mod prelude {
     pub use crate::{call, deterministic, factor, model, observe, param, plate, sample};
     pub use smallx_core::dist::{
-        Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
-        Dirichlet, Distribution, Exponential, Factor, Gamma, HalfCauchy, HalfNormal, IidExt,
-        Laplace, LogNormal, Mixture, MultivariateNormal, Normal, NormalGlm, Poisson, StudentT,
-        Uniform,
+        Batch, Bernoulli, BernoulliGlm, Beta, BetaBinomial, Binomial, Categorical, Cauchy, Delta,
+        Design, Dirichlet, Distribution, Exponential, Factor, Gamma, GammaPoisson, Geometric,
+        HalfCauchy, HalfNormal, IidExt, Laplace, LogNormal, Mixture, Multinomial,
+        MultivariateNormal, NegativeBinomial, Normal, NormalGlm, OrderedLogistic, Poisson,
+        StudentT, Uniform, ZeroInflatedPoisson,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::rngs::SmallRng;

@@ -41,6 +41,40 @@ fn every_distribution() {
         0_usize
     );
     observe!("poisson", Poisson::new(pos), 2_i64);
+    observe!("negative_binomial", NegativeBinomial::new(pos, prob), 3_i64);
+    observe!(
+        "negative_binomial_0",
+        NegativeBinomial::new(pos, prob),
+        0_i64
+    );
+    observe!("nb_logits", NegativeBinomial::from_logits(pos, a), 4_i64);
+    observe!(
+        "nb_mean",
+        NegativeBinomial::from_mean(pos, prob + 0.5),
+        2_i64
+    );
+    observe!("gamma_poisson", GammaPoisson::new(pos, prob + 0.1), 5_i64);
+    observe!("geometric", Geometric::new(prob), 3_i64);
+    observe!("zip_zero", ZeroInflatedPoisson::new(prob, pos), 0_i64);
+    observe!("zip", ZeroInflatedPoisson::new(prob, pos), 3_i64);
+    observe!(
+        "beta_binomial",
+        BetaBinomial::new(pos, prob + 0.5, 8),
+        3_i64
+    );
+    observe!(
+        "multinomial",
+        Multinomial::new(5, &[prob * 0.5, Real::new(0.5), 0.5 - prob * 0.5]),
+        vec![2_i64, 0, 3]
+    );
+    let cutpoints = [b - 1.0, b + pos, b + pos + 0.5];
+    for k in 0..4_usize {
+        observe!(
+            format!("ordered_logistic_{k}"),
+            OrderedLogistic::new(a, &cutpoints),
+            k
+        );
+    }
     let alpha = DVector::from_vec(vec![pos, prob + 1.0, Real::new(2.0)]);
     observe!("dirichlet", Dirichlet::new(alpha), [0.2, 0.3, 0.5]);
     let loc = DVector::from_vec(vec![a, b]);

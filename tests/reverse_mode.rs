@@ -84,6 +84,51 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ),
         ("Poisson", Poisson::new(pos).unwrap().log_prob(&2)),
         (
+            "NegativeBinomial",
+            NegativeBinomial::new(pos, prob).unwrap().log_prob(&3),
+        ),
+        (
+            "NegativeBinomial(k = 0)",
+            NegativeBinomial::new(pos, prob).unwrap().log_prob(&0),
+        ),
+        (
+            "NegativeBinomial(logits)",
+            NegativeBinomial::from_logits(pos, a).unwrap().log_prob(&4),
+        ),
+        (
+            "NegativeBinomial(mean)",
+            NegativeBinomial::from_mean(pos, prob + 0.5)
+                .unwrap()
+                .log_prob(&2),
+        ),
+        (
+            "GammaPoisson",
+            GammaPoisson::new(pos, prob + 0.1).unwrap().log_prob(&5),
+        ),
+        ("Geometric", Geometric::new(prob).unwrap().log_prob(&3)),
+        (
+            "Geometric(k = 0)",
+            Geometric::new(prob).unwrap().log_prob(&0),
+        ),
+        (
+            "ZeroInflatedPoisson(k = 0)",
+            ZeroInflatedPoisson::new(prob, pos).unwrap().log_prob(&0),
+        ),
+        (
+            "ZeroInflatedPoisson",
+            ZeroInflatedPoisson::new(prob, pos).unwrap().log_prob(&3),
+        ),
+        (
+            "BetaBinomial",
+            BetaBinomial::new(pos, prob + 0.5, 8).unwrap().log_prob(&3),
+        ),
+        (
+            "Multinomial",
+            Multinomial::new(5, &[prob * 0.5, Real::new(0.5), 0.5 - prob * 0.5])
+                .unwrap()
+                .log_prob(&vec![2, 0, 3]),
+        ),
+        (
             "Dirichlet",
             Dirichlet::new(rv(&[pos, prob + 1.0, Real::new(2.0)]))
                 .unwrap()
@@ -91,6 +136,19 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ),
         ("Factor", Factor::new(a * b).log_prob(&Real::new(0.0))),
     ];
+    let cutpoints = [b - 1.0, b + pos, b + pos + 0.5];
+    let ordered = OrderedLogistic::new(a, &cutpoints).unwrap();
+    for (k, name) in [
+        "OrderedLogistic(k = 0)",
+        "OrderedLogistic(k = 1)",
+        "OrderedLogistic(k = 2)",
+        "OrderedLogistic(k = K)",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        out.push((name, ordered.log_prob(&k)));
+    }
     let loc = rv(&[a, b]);
     let tril = DMatrix::from_row_slice(2, 2, &[pos, Real::new(0.0), c, prob + 0.5]);
     let mvn_x = rv(&[0.1 + t, -0.2 * t]);

@@ -67,6 +67,18 @@ pub enum DistError {
     /// triangular with a positive diagonal.
     #[error("{0}")]
     NotPositiveDefinite(String),
+    /// A vector parameter that must be strictly increasing (ordinal cutpoints) is not.
+    #[error("{param} must be strictly increasing, got {param}[{index}] = {value} after {previous}")]
+    NotIncreasing {
+        /// Parameter name.
+        param: &'static str,
+        /// The index of the first entry not above its predecessor.
+        index: usize,
+        /// The entry before it.
+        previous: f64,
+        /// The offending entry.
+        value: f64,
+    },
 }
 
 /// Everything that can go wrong when running a model or a handler.

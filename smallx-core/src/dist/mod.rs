@@ -20,20 +20,26 @@
 
 mod batch;
 mod continuous;
+mod count;
 mod discrete;
 mod glm;
 mod mixture;
 mod multivariate;
+mod ordinal;
 
 pub use batch::{Batch, Element, Iid, IidExt};
 pub use continuous::{
     Beta, Cauchy, Exponential, Gamma, HalfCauchy, HalfNormal, Laplace, LogNormal, Normal, StudentT,
     Uniform,
 };
+pub use count::{
+    BetaBinomial, GammaPoisson, Geometric, Multinomial, NegativeBinomial, ZeroInflatedPoisson,
+};
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use mixture::Mixture;
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
+pub use ordinal::OrderedLogistic;
 
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -151,7 +157,14 @@ impl_into_dist!(
     Categorical,
     Poisson,
     Dirichlet,
-    MultivariateNormal
+    MultivariateNormal,
+    NegativeBinomial,
+    GammaPoisson,
+    Geometric,
+    ZeroInflatedPoisson,
+    BetaBinomial,
+    Multinomial,
+    OrderedLogistic
 );
 
 /// The object-safe face of a [`Distribution`], used by sites and traces.
