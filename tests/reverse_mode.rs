@@ -58,6 +58,39 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ("Cauchy", Cauchy::new(a, pos).unwrap().log_prob(&x)),
         ("HalfCauchy", HalfCauchy::new(pos).unwrap().log_prob(&px)),
         ("Laplace", Laplace::new(a, pos).unwrap().log_prob(&x)),
+        (
+            "Weibull",
+            Weibull::new(pos, prob + 0.5).unwrap().log_prob(&px),
+        ),
+        (
+            "Pareto",
+            Pareto::new(0.1 * pos, prob + 1.0).unwrap().log_prob(&px),
+        ),
+        (
+            "TruncatedNormal",
+            TruncatedNormal::new(a, pos, a - 2.0, 1.5 + pos)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        (
+            "TruncatedNormal(one-sided)",
+            TruncatedNormal::new(a, pos, f64::NEG_INFINITY, 2.0 + c)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        (
+            // About 8 sd into the upper tail, the lower bound moving with the value.
+            "TruncatedNormal(tail)",
+            TruncatedNormal::new(a - 3.0, 0.2 * prob + 0.3, x - 0.05, f64::INFINITY)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        (
+            "ImproperUniform",
+            ImproperUniform::new(Constraint::Positive)
+                .unwrap()
+                .log_prob(&px),
+        ),
         ("Delta", Delta::new(a).unwrap().log_prob(&a)),
         ("Bernoulli", Bernoulli::new(prob).unwrap().log_prob(&true)),
         (

@@ -22,8 +22,11 @@ mod batch;
 mod continuous;
 mod discrete;
 mod glm;
+mod improper;
 mod mixture;
 mod multivariate;
+mod positive;
+mod truncated;
 
 pub use batch::{Batch, Element, Iid, IidExt};
 pub use continuous::{
@@ -32,8 +35,11 @@ pub use continuous::{
 };
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
+pub use improper::{ImproperUniform, flat};
 pub use mixture::Mixture;
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
+pub use positive::{Pareto, Weibull};
+pub use truncated::TruncatedNormal;
 
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -151,7 +157,11 @@ impl_into_dist!(
     Categorical,
     Poisson,
     Dirichlet,
-    MultivariateNormal
+    MultivariateNormal,
+    Weibull,
+    Pareto,
+    TruncatedNormal,
+    ImproperUniform
 );
 
 /// The object-safe face of a [`Distribution`], used by sites and traces.
