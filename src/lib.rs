@@ -60,8 +60,8 @@ pub mod prelude {
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
         Dirichlet, Distribution, Exponential, Factor, Gamma, HalfCauchy, HalfNormal, IidExt,
-        ImproperUniform, Laplace, LogNormal, Mixture, MultivariateNormal, Normal, NormalGlm,
-        Pareto, Poisson, StudentT, TruncatedNormal, Uniform, Weibull, flat,
+        ImproperUniform, Laplace, LkjCholesky, LogNormal, Mixture, MultivariateNormal, Normal,
+        NormalGlm, Pareto, Poisson, StudentT, TruncatedNormal, Uniform, Weibull, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::rngs::SmallRng;

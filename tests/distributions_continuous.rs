@@ -15,7 +15,7 @@ use smallx::dist::Distribution;
 use smallx::infer::diagnostics::ess_bulk;
 use smallx::infer::{Mcmc, Nuts, Samples};
 use smallx::prelude::*;
-use smallx::{DualSVec64, Scalar};
+use smallx::{DualSVec64, Scalar, ValueKind};
 use statrs::distribution::{Continuous, ContinuousCDF};
 
 const N: usize = 100_000;
@@ -612,4 +612,217 @@ fn every_family_evaluates_the_same_value_with_every_scalar() {
     let v = lp::<f64>(Real(0.4)).value();
     let d = lp::<DualSVec64<1>>(Real::variable(0.4, 0)).value();
     assert_eq!(v, d);
+}
+
+// ---------------------------------------------------------------------------------------
+// LkjCholesky
+
+fn corr_factor(u: &[f64], d: usize) -> DMatrix<Real<f64>> {
+    let (v, _) = Constraint::CorrCholesky
+        .forward::<f64>(
+            &u.iter().map(|&x| Real(x)).collect::<Vec<_>>(),
+            ValueKind::Matrix(d, d),
+        )
+        .unwrap();
+    match v {
+        Value::Matrix(m) => m,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn lkj_in_two_dimensions_is_a_scaled_beta_on_the_correlation() {
+    // For d = 2, L = [[1, 0], [r, √(1 − r²)]] and the one coordinate is L₁₀ = r itself
+    // (Jacobian 1), so the density is that of r: (r + 1)/2 ~ Beta(η, η), p(r) = ½ p_Beta.
+    for eta in [0.4, 1.0, 2.0, 7.5] {
+        let d = LkjCholesky::new(2, eta).unwrap();
+        let beta = statrs::distribution::Beta::new(eta, eta).unwrap();
+        for r in [-0.99, -0.5, 0.0, 0.3, 0.9] {
+            let l =
+                DMatrix::from_row_slice(2, 2, &[1.0, 0.0, r, (1.0f64 - r * r).sqrt()]).map(Real);
+            close(
+                d.log_prob(&l).value(),
+                beta.ln_pdf((r + 1.0) / 2.0) - std::f64::consts::LN_2,
+                1e-10,
+                &format!("LKJ(2, {eta}) at r = {r}"),
+            );
+        }
+    }
+}
+
+#[test]
+fn lkj_in_three_dimensions_integrates_to_one() {
+    // The density factorises over rows: p(L) = f₁(row 1)·f₂(row 2). With row 2 fixed at w₀,
+    // ∫ p dr₁ = I₁·f₂(w₀); with row 1 fixed at r₀, ∫ p dw = f₁(r₀)·I₂; so
+    // ∫ p = (∫ p dr₁)(∫ p dw)/p(r₀, w₀). Row 2 is integrated over the unit disk in polar
+    // coordinates (Simpson in the radius, the trapezoid rule in the angle, exact for a
+    // periodic integrand).
+    for eta in [1.0, 2.0, 3.5] {
+        let d = LkjCholesky::new(3, eta).unwrap();
+        let at = |r1: f64, w: [f64; 2]| {
+            let rem = 1.0 - w[0] * w[0] - w[1] * w[1];
+            let l = DMatrix::from_row_slice(
+                3,
+                3,
+                &[
+                    1.0,
+                    0.0,
+                    0.0,
+                    r1,
+                    (1.0 - r1 * r1).sqrt(),
+                    0.0,
+                    w[0],
+                    w[1],
+                    rem.max(0.0).sqrt(),
+                ],
+            )
+            .map(Real);
+            d.log_prob(&l).value().exp()
+        };
+        let (r0, w0) = (0.2, [0.1, -0.3]);
+        // The substitutions r = sin θ and ρ = sin φ make the integrands smooth at the
+        // boundary, where they behave like powers of √(1 − r²).
+        let half_pi = std::f64::consts::FRAC_PI_2;
+        let row1 = simpson(|th| at(th.sin(), w0) * th.cos(), -half_pi, half_pi, 4000);
+        let angles = 256;
+        let row2 = simpson(
+            |phi| {
+                let rho = f64::sin(phi);
+                phi.cos()
+                    * (0..angles)
+                        .map(|k| {
+                            let th = 2.0 * std::f64::consts::PI * k as f64 / angles as f64;
+                            at(r0, [rho * th.cos(), rho * th.sin()])
+                        })
+                        .sum::<f64>()
+                    * rho
+                    * 2.0
+                    * std::f64::consts::PI
+                    / angles as f64
+            },
+            0.0,
+            half_pi,
+            4000,
+        );
+        close(
+            row1 * row2 / at(r0, w0),
+            1.0,
+            1e-8,
+            &format!("∫ LKJ(3, {eta})"),
+        );
+    }
+}
+
+#[test]
+fn lkj_draws_have_the_correlation_moments() {
+    // Off-diagonal correlations: mean 0, variance 1/(2η + d − 1); 100k draws, 5 SE.
+    for (seed, (dim, eta)) in [(3, 2.0), (4, 0.7), (4, 3.0), (2, 1.0)]
+        .into_iter()
+        .enumerate()
+    {
+        let d = LkjCholesky::<f64>::new(dim, eta).unwrap();
+        let mut rng = SmallRng::seed_from_u64(60 + seed as u64);
+        let mut corr: Vec<Vec<f64>> = vec![Vec::with_capacity(N); dim * (dim - 1) / 2];
+        for _ in 0..N {
+            let l = d.sample(&mut rng).map(|x| x.value());
+            assert!(
+                Constraint::CorrCholesky
+                    .inverse(&Value::Matrix(l.map(Real)))
+                    .is_ok()
+            );
+            let r = &l * l.transpose();
+            let mut k = 0;
+            for i in 1..dim {
+                for j in 0..i {
+                    corr[k].push(r[(i, j)]);
+                    k += 1;
+                }
+            }
+        }
+        let var = 1.0 / (2.0 * eta + dim as f64 - 1.0);
+        for (k, xs) in corr.iter().enumerate() {
+            check_moments(&format!("LKJ({dim}, {eta}) correlation {k}"), xs, 0.0, var);
+        }
+    }
+}
+
+#[test]
+fn lkj_log_density_is_minus_infinity_off_its_support() {
+    let d = LkjCholesky::<f64>::new(3, 2.0).unwrap();
+    let l = corr_factor(&[0.3, -0.2, 0.5], 3);
+    assert!(d.log_prob(&l).value().is_finite());
+    let mut long_row = l.clone();
+    long_row[(2, 2)] = Real(2.0);
+    assert_eq!(d.log_prob(&long_row).value(), f64::NEG_INFINITY);
+    let mut upper = l.clone();
+    upper[(0, 1)] = Real(0.1);
+    assert_eq!(d.log_prob(&upper).value(), f64::NEG_INFINITY);
+    assert_eq!(
+        d.log_prob(&corr_factor(&[0.1], 2)).value(),
+        f64::NEG_INFINITY
+    );
+    assert_eq!(d.support(), Constraint::CorrCholesky);
+    assert_eq!(d.value_kind(), ValueKind::Matrix(3, 3));
+}
+
+#[test]
+fn lkj_constructor_errors() {
+    assert_eq!(
+        LkjCholesky::<f64>::new(1, 2.0).unwrap_err().to_string(),
+        "dim must lie in 2, 3, …, got 1"
+    );
+    assert_eq!(
+        LkjCholesky::<f64>::new(3, 0.0).unwrap_err().to_string(),
+        "concentration must be positive, got 0"
+    );
+}
+
+#[model]
+fn lkj_prior() {
+    sample!("l", LkjCholesky::new(3, 2.0));
+}
+
+#[model]
+fn lkj_covariance(ys: &[[f64; 3]]) {
+    let sigma: DVector<Real> = sample!("sigma", HalfNormal::new(2.0).iid(3));
+    let l: DMatrix<Real> = sample!("l", LkjCholesky::new(3, 2.0));
+    let scale_tril = DMatrix::from_diagonal(&sigma) * l;
+    for (i, y) in ys.iter().enumerate() {
+        observe!(
+            format!("y{i}"),
+            MultivariateNormal::new(DVector::from_element(3, Real::new(0.0)), scale_tril.clone()),
+            DVector::from_row_slice(y)
+        );
+    }
+}
+
+#[test]
+fn nuts_on_an_lkj_prior_reproduces_its_correlation_variance() {
+    // d = 3, η = 2: every correlation has mean 0 and sd √(1/6). L is recorded column by
+    // column, so elements 1 and 2 are L₁₀ = R₁₀ and L₂₀ = R₂₀.
+    let samples = Mcmc::new(Nuts::new(lkj_prior))
+        .warmup(1000)
+        .samples(2000)
+        .chains(2)
+        .seed(8)
+        .progress(false)
+        .run(&())
+        .unwrap();
+    let sd = (1.0f64 / 6.0).sqrt();
+    assert_within_4_se(&samples, "l", 1, 0.0, sd);
+    assert_within_4_se(&samples, "l", 2, 0.0, sd);
+    // A covariance model built on it runs and keeps its draws on the support.
+    let ys = [[0.3, 0.5, -0.1], [1.2, 0.9, 0.4], [-0.7, -0.2, -0.5]];
+    let samples = Mcmc::new(Nuts::new(lkj_covariance))
+        .warmup(200)
+        .samples(100)
+        .chains(1)
+        .seed(9)
+        .progress(false)
+        .run(&(&ys[..],))
+        .unwrap();
+    let l = samples.site("l").unwrap();
+    for i in 0..100 {
+        assert!(Constraint::CorrCholesky.inverse(&l.value(0, i)).is_ok());
+    }
 }

@@ -38,6 +38,8 @@ fn every_distribution() {
         TruncatedNormal::new(a - 3.0, 0.2 * prob + 0.3, 0.25, f64::INFINITY),
         0.3
     );
+    let l_corr = DMatrix::from_row_slice(3, 3, &[1.0, 0.0, 0.0, 0.6, 0.8, 0.0, -0.36, 0.48, 0.8]);
+    observe!("lkj_cholesky", LkjCholesky::new(3, pos + 0.5), l_corr);
     observe!(
         "improper_uniform",
         ImproperUniform::new(Constraint::Positive),

@@ -124,6 +124,23 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ),
         ("Factor", Factor::new(a * b).log_prob(&Real::new(0.0))),
     ];
+    // A correlation factor that moves with every variable, and an η that moves too.
+    let (corr, _) = Constraint::CorrCholesky
+        .forward(&[a * 0.5, t, c - t], ValueKind::Matrix(3, 3))
+        .unwrap();
+    let Value::Matrix(corr) = corr else {
+        unreachable!()
+    };
+    out.push((
+        "LkjCholesky",
+        LkjCholesky::new(3, pos + 0.5).unwrap().log_prob(&corr),
+    ));
+    out.push((
+        "LkjCholesky(η < 1)",
+        LkjCholesky::new(3, 0.3 * prob + 0.2)
+            .unwrap()
+            .log_prob(&corr),
+    ));
     let loc = rv(&[a, b]);
     let tril = DMatrix::from_row_slice(2, 2, &[pos, Real::new(0.0), c, prob + 0.5]);
     let mvn_x = rv(&[0.1 + t, -0.2 * t]);
@@ -276,7 +293,7 @@ fn functions<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
 /// Every constraint's bijection and log-Jacobian, weighted into one number per constraint.
 fn bijections<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
     let [a, b, c, t] = v;
-    let cases: [(&'static str, Constraint, ValueKind, Vec<Real<S>>); 7] = [
+    let cases: [(&'static str, Constraint, ValueKind, Vec<Real<S>>); 8] = [
         ("Real", Constraint::Real, ValueKind::Real, vec![a]),
         ("Positive", Constraint::Positive, ValueKind::Real, vec![b]),
         (
@@ -308,6 +325,12 @@ fn bijections<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
             Constraint::LowerCholesky,
             ValueKind::Matrix(3, 3),
             vec![a, b, c, t, a * t, b - c],
+        ),
+        (
+            "CorrCholesky",
+            Constraint::CorrCholesky,
+            ValueKind::Matrix(3, 3),
+            vec![a, b - t, c],
         ),
     ];
     cases

@@ -23,6 +23,7 @@ mod continuous;
 mod discrete;
 mod glm;
 mod improper;
+mod lkj;
 mod mixture;
 mod multivariate;
 mod positive;
@@ -36,6 +37,7 @@ pub use continuous::{
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use improper::{ImproperUniform, flat};
+pub use lkj::LkjCholesky;
 pub use mixture::Mixture;
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 pub use positive::{Pareto, Weibull};
@@ -161,7 +163,8 @@ impl_into_dist!(
     Weibull,
     Pareto,
     TruncatedNormal,
-    ImproperUniform
+    ImproperUniform,
+    LkjCholesky
 );
 
 /// The object-safe face of a [`Distribution`], used by sites and traces.
