@@ -61,7 +61,7 @@ pub mod prelude {
         Batch, Bernoulli, BernoulliGlm, Beta, Binomial, Categorical, Cauchy, Delta, Design,
         Dirichlet, Distribution, Exponential, Factor, Gamma, HalfCauchy, HalfNormal, IidExt,
         ImproperUniform, Laplace, LkjCholesky, LogNormal, Mixture, MultivariateNormal, Normal,
-        NormalGlm, Pareto, Poisson, StudentT, TruncatedNormal, Uniform, Weibull, flat,
+        NormalGlm, Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::rngs::SmallRng;

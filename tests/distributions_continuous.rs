@@ -826,3 +826,117 @@ fn nuts_on_an_lkj_prior_reproduces_its_correlation_variance() {
         assert!(Constraint::CorrCholesky.inverse(&l.value(0, i)).is_ok());
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// VonMises
+
+#[test]
+fn von_mises_density_integrates_to_one_and_matches_the_closed_form() {
+    use std::f64::consts::PI;
+    for (loc, kappa) in [
+        (0.5, 2.0),
+        (-2.0, 0.1),
+        (3.0, 40.0),
+        (0.0, 1e-3),
+        (1.0, 5000.0),
+    ] {
+        let d = VonMises::new(loc, kappa).unwrap();
+        // ∫ over a period by the trapezoid rule, exact for periodic analytic integrands up to
+        // e^(−N²/2κ) (N = 20 000 points).
+        let n = 20_000;
+        let total: f64 = (0..n)
+            .map(|j| density(&d)(-PI + 2.0 * PI * j as f64 / n as f64))
+            .sum::<f64>()
+            * 2.0
+            * PI
+            / n as f64;
+        close(total, 1.0, 1e-8, &format!("∫ VonMises({loc}, {kappa})"));
+        // Periodic in x.
+        close(
+            d.log_prob(&Real(0.3 + 2.0 * PI)).value(),
+            d.log_prob(&Real(0.3)).value(),
+            1e-10,
+            "periodic",
+        );
+        // The ratio of densities is exp(κ(cos(x − μ) − cos(y − μ))), whatever the normaliser.
+        let (x, y) = (loc + 0.2, loc - 1.1);
+        close(
+            d.log_prob(&Real(x)).value() - d.log_prob(&Real(y)).value(),
+            kappa * ((x - loc).cos() - (y - loc).cos()),
+            1e-10,
+            "density ratio",
+        );
+    }
+}
+
+#[test]
+fn von_mises_draws_have_the_circular_moments() {
+    // E cos(x − μ) = I₁(κ)/I₀(κ) = 1 − circular variance and E sin(x − μ) = 0, with their
+    // variances, over 100k draws within 5 SE.
+    use std::f64::consts::PI;
+    for (seed, (loc, kappa)) in [
+        (0.5, 2.0),
+        (-2.5, 0.3),
+        (3.0, 40.0),
+        (0.0, 1e-7),
+        (1.0, 2e4),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let d = VonMises::new(loc, kappa).unwrap();
+        let xs = draws(&d, 80 + seed as u64);
+        assert!(xs.iter().all(|&x| (-PI..PI).contains(&x)));
+        let circ_var = d.variance().unwrap().as_f64().unwrap();
+        let r = 1.0 - circ_var;
+        let cos: Vec<f64> = xs.iter().map(|x| (x - loc).cos()).collect();
+        let sin: Vec<f64> = xs.iter().map(|x| (x - loc).sin()).collect();
+        // With E cos 2θ = I₂/I₀ = 1 − 2r/κ: Var cos = (1 + E cos 2θ)/2 − r² = 1 − r/κ − r²,
+        // Var sin = (1 − E cos 2θ)/2 = r/κ (→ 1/2 as κ → 0).
+        let var_cos = 1.0 - r / kappa - r * r;
+        let var_sin = r / kappa;
+        check_moments(&format!("cos, VonMises({loc}, {kappa})"), &cos, r, var_cos);
+        check_moments(
+            &format!("sin, VonMises({loc}, {kappa})"),
+            &sin,
+            0.0,
+            var_sin,
+        );
+    }
+}
+
+#[test]
+fn von_mises_constructor_errors() {
+    assert_eq!(
+        VonMises::<f64>::new(f64::INFINITY, 1.0)
+            .unwrap_err()
+            .to_string(),
+        "loc must be finite, got inf"
+    );
+    assert_eq!(
+        VonMises::<f64>::new(0.0, 0.0).unwrap_err().to_string(),
+        "concentration must be positive, got 0"
+    );
+    assert_eq!(
+        VonMises::<f64>::new(0.0, 1.0).unwrap().support(),
+        Constraint::Interval(-std::f64::consts::PI, std::f64::consts::PI)
+    );
+}
+
+#[test]
+fn von_mises_circular_variance_has_its_derivative() {
+    let var = |k: Real<DualSVec64<1>>| match VonMises::new(0.0, k).unwrap().variance().unwrap() {
+        Value::Real(v) => v,
+        other => panic!("{other:?}"),
+    };
+    for k in [1e-5, 0.3, 2.0, 24.0, 26.0, 500.0] {
+        let h = 1e-6 * f64::max(k, 1e-3);
+        let fd = (var(Real::new(k + h)).value() - var(Real::new(k - h)).value()) / (2.0 * h);
+        close(
+            var(Real::variable(k, 0)).derivative(0),
+            fd,
+            1e-6,
+            &format!("d/dκ at {k}"),
+        );
+    }
+}

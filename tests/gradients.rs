@@ -40,6 +40,7 @@ fn every_distribution() {
     );
     let l_corr = DMatrix::from_row_slice(3, 3, &[1.0, 0.0, 0.0, 0.6, 0.8, 0.0, -0.36, 0.48, 0.8]);
     observe!("lkj_cholesky", LkjCholesky::new(3, pos + 0.5), l_corr);
+    observe!("von_mises", VonMises::new(a, pos), 0.4);
     observe!(
         "improper_uniform",
         ImproperUniform::new(Constraint::Positive),

@@ -85,6 +85,11 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
                 .unwrap()
                 .log_prob(&x),
         ),
+        ("VonMises", VonMises::new(a, pos).unwrap().log_prob(&x)),
+        (
+            "VonMises(concentrated)",
+            VonMises::new(a, 30.0 * pos).unwrap().log_prob(&x),
+        ),
         (
             "ImproperUniform",
             ImproperUniform::new(Constraint::Positive)
@@ -258,6 +263,8 @@ fn functions<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ("erfc", b.erfc()),
         ("normal_log_cdf", (c * 3.0 - 4.0).normal_log_cdf()),
         ("softplus", c.softplus()),
+        ("ln_bessel_i0", (pos * 3.0).ln_bessel_i0()),
+        ("ln_bessel_i0(large)", (pos * 40.0 + a).ln_bessel_i0()),
         ("log_sigmoid", a.log_sigmoid()),
         ("sigmoid", t.sigmoid()),
         ("ln_gamma", pos.ln_gamma()),

@@ -19,6 +19,7 @@
 //! ```
 
 mod batch;
+mod circular;
 mod continuous;
 mod discrete;
 mod glm;
@@ -30,6 +31,7 @@ mod positive;
 mod truncated;
 
 pub use batch::{Batch, Element, Iid, IidExt};
+pub use circular::VonMises;
 pub use continuous::{
     Beta, Cauchy, Exponential, Gamma, HalfCauchy, HalfNormal, Laplace, LogNormal, Normal, StudentT,
     Uniform,
@@ -164,7 +166,8 @@ impl_into_dist!(
     Pareto,
     TruncatedNormal,
     ImproperUniform,
-    LkjCholesky
+    LkjCholesky,
+    VonMises
 );
 
 /// The object-safe face of a [`Distribution`], used by sites and traces.
