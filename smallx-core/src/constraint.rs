@@ -432,7 +432,8 @@ fn corr_cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, 
             }
         }
         let norm: f64 = (0..=i).map(|j| m[(i, j)] * m[(i, j)]).sum();
-        if !(m[(i, i)] > 0.0) || !((norm - 1.0).abs() <= 1e-6) {
+        let unit_row = m[(i, i)] > 0.0 && (norm - 1.0).abs() <= 1e-6;
+        if !unit_row {
             return Err(format!(
                 "row {i} must have a positive diagonal entry and unit length, got diagonal {} and squared length {norm}",
                 m[(i, i)]

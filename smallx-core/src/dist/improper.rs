@@ -56,7 +56,7 @@ impl<S: Scalar> ImproperUniform<S> {
             Constraint::Interval(a, b) => {
                 finite("support lower bound", a)?;
                 finite("support upper bound", b)?;
-                if !(a < b) {
+                if a >= b {
                     return Err(DistError::EmptyInterval { low: a, high: b });
                 }
             }

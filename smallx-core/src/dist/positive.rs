@@ -68,7 +68,8 @@ impl<S: Scalar> Distribution<S> for Weibull<S> {
         self.scale * (Real::new(le) / self.concentration).exp()
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
-        if !(x.value() > 0.0) || x.value() == f64::INFINITY {
+        let inside = x.value() > 0.0 && x.value().is_finite();
+        if !inside {
             return neg_inf();
         }
         let (xv, l, k) = (x.value(), self.scale.value(), self.concentration.value());
@@ -157,7 +158,8 @@ impl<S: Scalar> Distribution<S> for Pareto<S> {
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
         let (xv, m, a) = (x.value(), self.scale.value(), self.alpha.value());
-        if !(xv >= m) || xv == f64::INFINITY {
+        let inside = xv >= m && xv.is_finite();
+        if !inside {
             return neg_inf();
         }
         let (lx, lm) = (xv.ln(), m.ln());

@@ -122,7 +122,8 @@ impl<S: Scalar> TruncatedNormal<S> {
                 value: high.value(),
             });
         }
-        if !(low.value() < high.value()) {
+        let ordered = low.value() < high.value();
+        if !ordered {
             return Err(DistError::EmptyInterval {
                 low: low.value(),
                 high: high.value(),
@@ -271,7 +272,7 @@ impl<S: Scalar> Distribution<S> for TruncatedNormal<S> {
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
         let xv = x.value();
-        if !(xv >= self.low.value() && xv <= self.high.value()) || !xv.is_finite() {
+        if !(xv >= self.low.value() && xv <= self.high.value() && xv.is_finite()) {
             return neg_inf();
         }
         let (a, b, lz, ga, gb) = self.log_z();
