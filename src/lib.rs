@@ -60,9 +60,10 @@ pub mod prelude {
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, BetaBinomial, Binomial, Categorical, Cauchy, Delta,
         Design, Dirichlet, Distribution, Exponential, Factor, Gamma, GammaPoisson, Geometric,
-        HalfCauchy, HalfNormal, IidExt, Laplace, LogNormal, Mixture, Multinomial,
-        MultivariateNormal, NegativeBinomial, Normal, NormalGlm, OrderedLogistic, Poisson,
-        StudentT, Uniform, ZeroInflatedPoisson,
+        HalfCauchy, HalfNormal, IidExt, ImproperUniform, Laplace, LkjCholesky, LogNormal, Mixture,
+        Multinomial, MultivariateNormal, NegativeBinomial, Normal, NormalGlm, OrderedLogistic,
+        Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull,
+        ZeroInflatedPoisson, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
     pub use smallx_core::rand::rngs::SmallRng;

@@ -26,6 +26,26 @@ fn every_distribution() {
     observe!("cauchy", Cauchy::new(a, pos), -0.4);
     observe!("half_cauchy", HalfCauchy::new(pos), 0.6);
     observe!("laplace", Laplace::new(a, pos), 0.25);
+    observe!("weibull", Weibull::new(pos, prob + 0.5), 0.8);
+    observe!("pareto", Pareto::new(0.1 * pos, prob + 1.0), 0.9);
+    observe!(
+        "truncated_normal",
+        TruncatedNormal::new(a, pos, a - 2.0, 1.5 + pos),
+        0.3
+    );
+    observe!(
+        "truncated_normal_tail",
+        TruncatedNormal::new(a - 3.0, 0.2 * prob + 0.3, 0.25, f64::INFINITY),
+        0.3
+    );
+    let l_corr = DMatrix::from_row_slice(3, 3, &[1.0, 0.0, 0.0, 0.6, 0.8, 0.0, -0.36, 0.48, 0.8]);
+    observe!("lkj_cholesky", LkjCholesky::new(3, pos + 0.5), l_corr);
+    observe!("von_mises", VonMises::new(a, pos), 0.4);
+    observe!(
+        "improper_uniform",
+        ImproperUniform::new(Constraint::Positive),
+        0.5
+    );
     observe!("delta", Delta::new(a), a);
     observe!("bernoulli", Bernoulli::new(prob), true);
     observe!("bernoulli_logits", Bernoulli::logits(a * b), false);

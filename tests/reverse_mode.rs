@@ -58,6 +58,44 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ("Cauchy", Cauchy::new(a, pos).unwrap().log_prob(&x)),
         ("HalfCauchy", HalfCauchy::new(pos).unwrap().log_prob(&px)),
         ("Laplace", Laplace::new(a, pos).unwrap().log_prob(&x)),
+        (
+            "Weibull",
+            Weibull::new(pos, prob + 0.5).unwrap().log_prob(&px),
+        ),
+        (
+            "Pareto",
+            Pareto::new(0.1 * pos, prob + 1.0).unwrap().log_prob(&px),
+        ),
+        (
+            "TruncatedNormal",
+            TruncatedNormal::new(a, pos, a - 2.0, 1.5 + pos)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        (
+            "TruncatedNormal(one-sided)",
+            TruncatedNormal::new(a, pos, f64::NEG_INFINITY, 2.0 + c)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        (
+            // About 8 sd into the upper tail, the lower bound moving with the value.
+            "TruncatedNormal(tail)",
+            TruncatedNormal::new(a - 3.0, 0.2 * prob + 0.3, x - 0.05, f64::INFINITY)
+                .unwrap()
+                .log_prob(&x),
+        ),
+        ("VonMises", VonMises::new(a, pos).unwrap().log_prob(&x)),
+        (
+            "VonMises(concentrated)",
+            VonMises::new(a, 30.0 * pos).unwrap().log_prob(&x),
+        ),
+        (
+            "ImproperUniform",
+            ImproperUniform::new(Constraint::Positive)
+                .unwrap()
+                .log_prob(&px),
+        ),
         ("Delta", Delta::new(a).unwrap().log_prob(&a)),
         ("Bernoulli", Bernoulli::new(prob).unwrap().log_prob(&true)),
         (
@@ -149,6 +187,23 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
     {
         out.push((name, ordered.log_prob(&k)));
     }
+    // A correlation factor that moves with every variable, and an η that moves too.
+    let (corr, _) = Constraint::CorrCholesky
+        .forward(&[a * 0.5, t, c - t], ValueKind::Matrix(3, 3))
+        .unwrap();
+    let Value::Matrix(corr) = corr else {
+        unreachable!()
+    };
+    out.push((
+        "LkjCholesky",
+        LkjCholesky::new(3, pos + 0.5).unwrap().log_prob(&corr),
+    ));
+    out.push((
+        "LkjCholesky(η < 1)",
+        LkjCholesky::new(3, 0.3 * prob + 0.2)
+            .unwrap()
+            .log_prob(&corr),
+    ));
     let loc = rv(&[a, b]);
     let tril = DMatrix::from_row_slice(2, 2, &[pos, Real::new(0.0), c, prob + 0.5]);
     let mvn_x = rv(&[0.1 + t, -0.2 * t]);
@@ -266,6 +321,8 @@ fn functions<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         ("erfc", b.erfc()),
         ("normal_log_cdf", (c * 3.0 - 4.0).normal_log_cdf()),
         ("softplus", c.softplus()),
+        ("ln_bessel_i0", (pos * 3.0).ln_bessel_i0()),
+        ("ln_bessel_i0(large)", (pos * 40.0 + a).ln_bessel_i0()),
         ("log_sigmoid", a.log_sigmoid()),
         ("sigmoid", t.sigmoid()),
         ("ln_gamma", pos.ln_gamma()),
@@ -301,7 +358,7 @@ fn functions<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
 /// Every constraint's bijection and log-Jacobian, weighted into one number per constraint.
 fn bijections<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
     let [a, b, c, t] = v;
-    let cases: [(&'static str, Constraint, ValueKind, Vec<Real<S>>); 7] = [
+    let cases: [(&'static str, Constraint, ValueKind, Vec<Real<S>>); 8] = [
         ("Real", Constraint::Real, ValueKind::Real, vec![a]),
         ("Positive", Constraint::Positive, ValueKind::Real, vec![b]),
         (
@@ -333,6 +390,12 @@ fn bijections<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
             Constraint::LowerCholesky,
             ValueKind::Matrix(3, 3),
             vec![a, b, c, t, a * t, b - c],
+        ),
+        (
+            "CorrCholesky",
+            Constraint::CorrCholesky,
+            ValueKind::Matrix(3, 3),
+            vec![a, b - t, c],
         ),
     ];
     cases

@@ -39,6 +39,13 @@ pub enum Constraint {
     /// Lower-triangular matrices with a positive diagonal (Cholesky factors), via `exp` on the
     /// diagonal (`n(n + 1)/2` unconstrained coordinates).
     LowerCholesky,
+    /// Cholesky factors of correlation matrices: lower triangular, positive diagonal, every
+    /// row of unit length (NumPyro's `corr_cholesky`). Reached from `n(n − 1)/2` unconstrained
+    /// coordinates by `tanh` onto partial correlations `zᵢⱼ ∈ (−1, 1)` (taken row by row, left
+    /// to right), then stick breaking within each row: `Lᵢⱼ = zᵢⱼ·√(1 − Σₖ₍ⱼ Lᵢₖ²)`,
+    /// `Lᵢᵢ = √(1 − Σₖ₍ᵢ Lᵢₖ²)` (NumPyro's `CorrCholeskyTransform`). Its log-Jacobian is with
+    /// respect to the strictly lower entries, the coordinates the LKJ density is written in.
+    CorrCholesky,
     /// `true` or `false`.
     Boolean,
     /// `0, 1, 2, …`.
@@ -57,6 +64,7 @@ impl fmt::Display for Constraint {
             Constraint::Interval(a, b) => write!(f, "interval({a}, {b})"),
             Constraint::Simplex => write!(f, "simplex"),
             Constraint::LowerCholesky => write!(f, "lower_cholesky"),
+            Constraint::CorrCholesky => write!(f, "corr_cholesky"),
             Constraint::Boolean => write!(f, "boolean"),
             Constraint::NonNegativeInteger => write!(f, "nonnegative_integer"),
             Constraint::IntegerInterval(a, b) => write!(f, "integer_interval({a}, {b})"),
@@ -101,7 +109,7 @@ impl Constraint {
             Constraint::Boolean => x == 0.0 || x == 1.0,
             Constraint::NonNegativeInteger => x >= 0.0 && x.fract() == 0.0,
             Constraint::IntegerInterval(a, b) => x >= a as f64 && x <= b as f64 && x.fract() == 0.0,
-            Constraint::Simplex | Constraint::LowerCholesky => false,
+            Constraint::Simplex | Constraint::LowerCholesky | Constraint::CorrCholesky => false,
         }
     }
 
@@ -118,7 +126,10 @@ impl Constraint {
             (c, _) if c.is_discrete() => Err(c.error("a discrete support has no bijection")),
             (Constraint::Simplex, ValueKind::RealVec(n)) if n >= 1 => Ok(n - 1),
             (Constraint::LowerCholesky, ValueKind::Matrix(r, c)) if r == c => Ok(r * (r + 1) / 2),
-            (Constraint::Simplex | Constraint::LowerCholesky, k) => {
+            (Constraint::CorrCholesky, ValueKind::Matrix(r, c)) if r == c && r >= 1 => {
+                Ok(r * (r - 1) / 2)
+            }
+            (Constraint::Simplex | Constraint::LowerCholesky | Constraint::CorrCholesky, k) => {
                 Err(self.error(format!("cannot hold {k}")))
             }
             (_, ValueKind::Real) => Ok(1),
@@ -145,6 +156,7 @@ impl Constraint {
         match (self, kind) {
             (Constraint::Simplex, ValueKind::RealVec(n)) => Ok(stick_breaking(u, n)),
             (Constraint::LowerCholesky, ValueKind::Matrix(n, _)) => Ok(cholesky_forward(u, n)),
+            (Constraint::CorrCholesky, ValueKind::Matrix(n, _)) => Ok(corr_cholesky_forward(u, n)),
             (_, ValueKind::Real) => {
                 let (x, ladj) = self.forward_scalar(u[0]);
                 Ok((Value::Real(x), ladj))
@@ -206,6 +218,10 @@ impl Constraint {
                 let n = (xs.len() as f64).sqrt() as usize;
                 cholesky_inverse(&xs, n).map_err(|d| self.error(d))
             }
+            Constraint::CorrCholesky => {
+                let n = (xs.len() as f64).sqrt() as usize;
+                corr_cholesky_inverse(&xs, n).map_err(|d| self.error(d))
+            }
             _ => xs
                 .iter()
                 .map(|&x| {
@@ -242,6 +258,20 @@ impl Constraint {
                 for i in 0..n {
                     for j in 0..=i {
                         u.push(if i == j { m[(i, i)].ln() } else { m[(i, j)] });
+                    }
+                }
+                Ok(u)
+            }
+            (Constraint::CorrCholesky, Value::Matrix(m)) => {
+                let n = m.nrows();
+                let mut u = Vec::with_capacity(n * n.saturating_sub(1) / 2);
+                for i in 1..n {
+                    // ln of the squared length left in the row.
+                    let mut lrem = Real::new(0.0);
+                    for j in 0..i {
+                        let z = m[(i, j)] / (0.5 * lrem).exp();
+                        u.push(0.5 * ((1.0 + z) / (1.0 - z)).ln());
+                        lrem += (1.0 - z * z).ln();
                     }
                 }
                 Ok(u)
@@ -359,6 +389,66 @@ fn cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, Strin
     Ok(u)
 }
 
+/// `ln(1 − tanh²u) = ln 4 + 2u − 2·softplus(2u)`, without cancellation for large `|u|`.
+fn ln_one_minus_tanh_sq<S: Scalar>(u: Real<S>) -> Real<S> {
+    std::f64::consts::LN_2 * 2.0 + 2.0 * u - 2.0 * (2.0 * u).softplus()
+}
+
+fn corr_cholesky_forward<S: Scalar>(u: &[Real<S>], n: usize) -> (Value<S>, Real<S>) {
+    let mut m = DMatrix::from_element(n, n, Real::new(0.0));
+    let mut ladj = Real::new(0.0);
+    let mut k = 0;
+    if n > 0 {
+        m[(0, 0)] = Real::new(1.0);
+    }
+    for i in 1..n {
+        // ln of the squared length left in the row, 1 − Σₖ₍ⱼ Lᵢₖ², kept in log space so that
+        // partial correlations near ±1 do not cancel.
+        let mut lrem = Real::new(0.0);
+        for _ in 0..i {
+            let z = u[k].tanh();
+            let l1z = ln_one_minus_tanh_sq(u[k]);
+            // dLᵢⱼ/duᵢⱼ = (1 − z²)·√rem; the map is triangular within a row.
+            ladj += l1z + 0.5 * lrem;
+            m[(i, k - i * (i - 1) / 2)] = z * (0.5 * lrem).exp();
+            lrem += l1z;
+            k += 1;
+        }
+        m[(i, i)] = (0.5 * lrem).exp();
+    }
+    (Value::Matrix(m), ladj)
+}
+
+fn corr_cholesky_inverse(xs: &[f64], n: usize) -> std::result::Result<Vec<f64>, String> {
+    let m = DMatrix::from_column_slice(n, n, xs);
+    let mut u = Vec::with_capacity(n * n.saturating_sub(1) / 2);
+    for i in 0..n {
+        for j in i + 1..n {
+            if m[(i, j)] != 0.0 {
+                return Err(format!(
+                    "entry ({i}, {j}) above the diagonal is {}, not 0",
+                    m[(i, j)]
+                ));
+            }
+        }
+        let norm: f64 = (0..=i).map(|j| m[(i, j)] * m[(i, j)]).sum();
+        let unit_row = m[(i, i)] > 0.0 && (norm - 1.0).abs() <= 1e-6;
+        if !unit_row {
+            return Err(format!(
+                "row {i} must have a positive diagonal entry and unit length, got diagonal {} and squared length {norm}",
+                m[(i, i)]
+            ));
+        }
+        let mut rem = 1.0;
+        for j in 0..i {
+            let z = (m[(i, j)] / f64::sqrt(rem)).clamp(-1.0 + 1e-16, 1.0 - 1e-16);
+            u.push(z.atanh());
+            rem *= 1.0 - z * z;
+        }
+    }
+    Ok(u)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +541,110 @@ mod tests {
                 .iter()
                 .all(|&p| (p - 1.0 / 3.0).abs() < 1e-15)
         );
+    }
+
+    fn corr_cholesky_of(u: &[f64], n: usize) -> DMatrix<f64> {
+        let (x, _) = Constraint::CorrCholesky
+            .forward::<f64>(
+                &u.iter().map(|&x| Real(x)).collect::<Vec<_>>(),
+                ValueKind::Matrix(n, n),
+            )
+            .unwrap();
+        match x {
+            Value::Matrix(m) => m.map(|x| x.value()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn corr_cholesky_gives_correlation_factors_and_round_trips() {
+        let u = [0.4, -1.3, 0.8, 2.5, -0.2, 0.05];
+        let l = corr_cholesky_of(&u, 4);
+        for i in 0..4 {
+            let norm: f64 = (0..4).map(|j| l[(i, j)] * l[(i, j)]).sum();
+            assert!(
+                (norm - 1.0).abs() < 1e-14,
+                "row {i} has squared length {norm}"
+            );
+            assert!(l[(i, i)] > 0.0);
+            for j in i + 1..4 {
+                assert_eq!(l[(i, j)], 0.0);
+            }
+        }
+        let back = Constraint::CorrCholesky
+            .inverse(&Value::Matrix(l.map(Real)))
+            .unwrap();
+        for (a, b) in u.iter().zip(&back) {
+            assert!((a - b).abs() < 1e-12, "{u:?} came back as {back:?}");
+        }
+        let generic = Constraint::CorrCholesky
+            .inverse_generic(&Value::Matrix(l.map(Real)))
+            .unwrap();
+        for (a, b) in u.iter().zip(&generic) {
+            assert!(
+                (a - b.value()).abs() < 1e-12,
+                "{u:?} came back as {generic:?}"
+            );
+        }
+        // u = 0 is the identity; the 1x1 factor is [1] with no coordinates.
+        assert_eq!(corr_cholesky_of(&[0.0; 3], 3), DMatrix::identity(3, 3));
+        assert_eq!(corr_cholesky_of(&[], 1), DMatrix::identity(1, 1));
+        // Not a correlation factor: a row that is not of unit length.
+        let bad = DMatrix::from_row_slice(2, 2, &[1.0, 0.0, 0.5, 0.5]).map(Real);
+        assert!(
+            Constraint::CorrCholesky
+                .inverse(&Value::Matrix(bad))
+                .is_err()
+        );
+        // Far out (|u| = 30, tanh within 1e-26 of ±1) the log-Jacobian stays finite.
+        let (_, ladj) = Constraint::CorrCholesky
+            .forward::<f64>(
+                &[Real(30.0), Real(-30.0), Real(30.0)],
+                ValueKind::Matrix(3, 3),
+            )
+            .unwrap();
+        assert!(ladj.value().is_finite());
+    }
+
+    #[test]
+    fn the_corr_cholesky_log_jacobian_matches_a_numerical_determinant() {
+        // The map from the six coordinates to the six strictly lower entries of a 4x4 factor.
+        for u in [
+            [0.4, -1.3, 0.8, 2.5, -0.2, 0.05],
+            [0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+            [-0.9, 0.3, 1.7, -0.6, 1.1, -2.0],
+        ] {
+            let lower = |u: &[f64; 6]| {
+                let l = corr_cholesky_of(u, 4);
+                let mut v = Vec::new();
+                for i in 1..4 {
+                    for j in 0..i {
+                        v.push(l[(i, j)]);
+                    }
+                }
+                v
+            };
+            let h = 1e-6;
+            let mut jac = DMatrix::<f64>::zeros(6, 6);
+            for k in 0..6 {
+                let (mut up, mut down) = (u, u);
+                up[k] += h;
+                down[k] -= h;
+                let (a, b) = (lower(&up), lower(&down));
+                for i in 0..6 {
+                    jac[(i, k)] = (a[i] - b[i]) / (2.0 * h);
+                }
+            }
+            let (_, ladj) = Constraint::CorrCholesky
+                .forward::<f64>(&u.map(Real), ValueKind::Matrix(4, 4))
+                .unwrap();
+            let reference = jac.determinant().abs().ln();
+            assert!(
+                (ladj.value() - reference).abs() < 1e-7,
+                "at {u:?}: {} vs {reference}",
+                ladj.value()
+            );
+        }
     }
 
     #[test]

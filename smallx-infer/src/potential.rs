@@ -346,7 +346,10 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
         let mut log_det = 0.0;
         for s in self.space.continuous() {
             let us = &u[s.offset..s.offset + s.dim];
-            if matches!(s.support, Constraint::Simplex | Constraint::LowerCholesky) {
+            if matches!(
+                s.support,
+                Constraint::Simplex | Constraint::LowerCholesky | Constraint::CorrCholesky
+            ) {
                 let (v, l) = s
                     .support
                     .forward(&lift_coordinates::<f64>(us, None), s.kind)?;

@@ -19,15 +19,21 @@
 //! ```
 
 mod batch;
+mod circular;
 mod continuous;
 mod count;
 mod discrete;
 mod glm;
+mod improper;
+mod lkj;
 mod mixture;
 mod multivariate;
 mod ordinal;
+mod positive;
+mod truncated;
 
 pub use batch::{Batch, Element, Iid, IidExt};
+pub use circular::VonMises;
 pub use continuous::{
     Beta, Cauchy, Exponential, Gamma, HalfCauchy, HalfNormal, Laplace, LogNormal, Normal, StudentT,
     Uniform,
@@ -37,9 +43,13 @@ pub use count::{
 };
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
+pub use improper::{ImproperUniform, flat};
+pub use lkj::LkjCholesky;
 pub use mixture::Mixture;
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 pub use ordinal::OrderedLogistic;
+pub use positive::{Pareto, Weibull};
+pub use truncated::TruncatedNormal;
 
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -164,7 +174,13 @@ impl_into_dist!(
     ZeroInflatedPoisson,
     BetaBinomial,
     Multinomial,
-    OrderedLogistic
+    OrderedLogistic,
+    Weibull,
+    Pareto,
+    TruncatedNormal,
+    ImproperUniform,
+    LkjCholesky,
+    VonMises
 );
 
 /// The object-safe face of a [`Distribution`], used by sites and traces.

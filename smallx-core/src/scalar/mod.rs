@@ -34,7 +34,9 @@ mod special;
 pub use num_dual::{Dual64, DualDVec64, DualSVec64};
 pub use real::{Real, ln_beta, log_sum_exp};
 pub use reverse::{Recording, Rev};
-pub use special::{digamma_f64, normal_log_cdf_f64, trigamma_f64};
+pub use special::{
+    bessel_i1_over_i0_f64, digamma_f64, ln_bessel_i0_f64, normal_log_cdf_f64, trigamma_f64,
+};
 
 use nalgebra::{Const, DefaultAllocator, Dim, U1, allocator::Allocator};
 use num_dual::{Derivative, Dual, DualNum, DualVec};
@@ -85,6 +87,12 @@ pub trait Chain: Sized {
         let f0 = normal_log_cdf_f64(x);
         let log_pdf = -0.5 * x * x - 0.5 * (2.0 * std::f64::consts::PI).ln();
         self.chain(f0, (log_pdf - f0).exp())
+    }
+    /// `ln I₀(x)`, the log of the modified Bessel function of the first kind of order 0 (the
+    /// von Mises normaliser), without overflow; derivative `I₁(x)/I₀(x)`.
+    fn ln_bessel_i0(&self) -> Self {
+        let x = self.value();
+        self.chain(ln_bessel_i0_f64(x), bessel_i1_over_i0_f64(x))
     }
     /// `ln(1 + eˣ)`, without overflow; derivative `σ(x)`.
     fn softplus(&self) -> Self {

@@ -146,6 +146,8 @@ forward_unary! {
     erfc => erfc;
     /// `ln Φ(x)`, the log standard normal cdf.
     normal_log_cdf => normal_log_cdf;
+    /// `ln I₀(x)`, the log modified Bessel function of order 0.
+    ln_bessel_i0 => ln_bessel_i0;
     /// `ln(1 + eˣ)`.
     softplus => softplus;
     /// `ln σ(x)`.

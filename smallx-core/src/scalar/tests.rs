@@ -37,6 +37,11 @@ fn special_function_derivatives_match_finite_differences() {
         &[-40.0, -2.0, 0.0, 1.5, 40.0],
     );
     check_derivative("sigmoid", |x| x.sigmoid(), &pts);
+    check_derivative(
+        "ln_bessel_i0",
+        |x| x.ln_bessel_i0(),
+        &[-3.0, 0.0, 1e-3, 0.9, 24.9, 25.1, 300.0, 1e4],
+    );
     check_derivative("ln_gamma", |x| x.ln_gamma(), &positive);
     check_derivative("digamma", |x| x.digamma(), &positive);
     check_derivative("ln_beta", |x| x.ln_beta(Real::new(2.5) * x), &positive);
@@ -115,4 +120,63 @@ fn the_special_functions_also_work_on_heap_backed_duals() {
     let eps = y.eps.unwrap_generic(nalgebra::Dyn(3), nalgebra::U1);
     assert_eq!(eps[0], 0.0);
     assert!((eps[1] - digamma_f64(2.0)).abs() < 1e-15);
+}
+
+/// `(ln I₀(x), I₁(x)/I₀(x))` from the integrals `I₀(x) = (1/2π)∫ e^(x cos t) dt` and
+/// `I₁(x) = (1/2π)∫ e^(x cos t) cos t dt` over a period, by the trapezoid rule (exact up to
+/// `I_N(x)/I₀(x) ≈ e^(−N²/2x)`, far below 1e-16 with N = 4096 for x ≤ 1e4), scaled by `e⁻ˣ`.
+fn bessel_by_quadrature(x: f64) -> (f64, f64) {
+    let n = 4096;
+    let (mut s0, mut s1) = (0.0, 0.0);
+    for j in 0..n {
+        let c = (2.0 * PI * j as f64 / n as f64).cos();
+        let w = (x * (c - 1.0)).exp();
+        s0 += w;
+        s1 += w * c;
+    }
+    (x + (s0 / n as f64).ln(), s1 / s0)
+}
+
+#[test]
+fn ln_bessel_i0_is_accurate_from_zero_to_ten_thousand() {
+    // Near 0, the Taylor series ln I₀(x) = x²/4 − x⁴/64 + x⁶/576 − …
+    for x in [1e-8, 1e-3, 1e-2] {
+        let x2: f64 = x * x;
+        let taylor = x2 / 4.0 - x2 * x2 / 64.0 + x2 * x2 * x2 / 576.0;
+        let r = ln_bessel_i0_f64(x);
+        assert!(
+            (r - taylor).abs() <= 1e-14 * taylor,
+            "ln I0({x}) = {r} vs {taylor}"
+        );
+        // I₁/I₀ = x/2 − x³/16 + …
+        let ratio = bessel_i1_over_i0_f64(x);
+        let series = x / 2.0 - x * x2 / 16.0 + x * x2 * x2 / 96.0;
+        assert!((ratio - series).abs() <= 1e-14 * series, "I1/I0({x})");
+    }
+    assert_eq!(ln_bessel_i0_f64(0.0), 0.0);
+    assert_eq!(bessel_i1_over_i0_f64(0.0), 0.0);
+    for x in [
+        0.5, 1.0, 2.0, 7.5, 15.0, 24.999, 25.0, 25.001, 40.0, 100.0, 800.0, 3000.0, 1e4,
+    ] {
+        let (l, r) = bessel_by_quadrature(x);
+        let ours = ln_bessel_i0_f64(x);
+        assert!(
+            (ours - l).abs() <= 1e-14 * l.abs(),
+            "ln I0({x}): {ours} vs quadrature {l}"
+        );
+        let ratio = bessel_i1_over_i0_f64(x);
+        assert!(
+            (ratio - r).abs() <= 1e-14 * r,
+            "I1/I0({x}): {ratio} vs quadrature {r}"
+        );
+        // Even and odd.
+        assert_eq!(ln_bessel_i0_f64(-x), ours);
+        assert_eq!(bessel_i1_over_i0_f64(-x), -ratio);
+    }
+    // Known values: I₀(1) = 1.2660658777520082, I₁(1) = 0.5651591039924851.
+    assert!((ln_bessel_i0_f64(1.0) - 1.266_065_877_752_008_2f64.ln()).abs() < 1e-15);
+    assert!(
+        (bessel_i1_over_i0_f64(1.0) - 0.565_159_103_992_485_1 / 1.266_065_877_752_008_2).abs()
+            < 1e-15
+    );
 }

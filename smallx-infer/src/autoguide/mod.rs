@@ -299,7 +299,7 @@ impl<M: Model> AutoNormal<M> {
         constrained_sites(proto, |site| {
             if matches!(
                 site.support,
-                Constraint::Simplex | Constraint::LowerCholesky
+                Constraint::Simplex | Constraint::LowerCholesky | Constraint::CorrCholesky
             ) && q != 0.5
             {
                 return Err(Error::Unsupported {
