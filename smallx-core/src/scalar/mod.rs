@@ -34,7 +34,7 @@ mod special;
 pub use num_dual::{Dual64, DualDVec64, DualSVec64};
 pub use real::{Real, ln_beta, log_sum_exp};
 pub use reverse::{Recording, Rev};
-pub use special::{digamma_f64, normal_log_cdf_f64, trigamma_f64};
+pub use special::{digamma_f64, normal_log_cdf_f64, standard_gamma_grad_f64, trigamma_f64};
 
 use nalgebra::{Const, DefaultAllocator, Dim, U1, allocator::Allocator};
 use num_dual::{Derivative, Dual, DualNum, DualVec};
