@@ -15,8 +15,8 @@
 use smallx::dist::Distribution;
 use smallx::infer::{Adam, AutoNormal, Svi, TraceElbo};
 use smallx::prelude::*;
-use smallx::scalar::{Recording, Rev, standard_gamma_grad_f64};
-use smallx::{Dual64, DualSVec64, Scalar};
+use smallx::scalar::{Recording, Rev, standard_gamma_grad_f64, trigamma_f64};
+use smallx::{Dual64, DualSVec64, Scalar, Value, ValueKind};
 use statrs::distribution::{ContinuousCDF, Gamma as StatrsGamma};
 
 /// `(α, x, ∂x/∂α)` from a 60-digit computation of `−(∂P(α, x)/∂α) / p(x; α)`.
@@ -72,7 +72,13 @@ fn implicit_derivative(shape: f64, rate: f64, x: f64, which: usize) -> f64 {
 fn a_gamma_draw_carries_the_implicit_derivative_of_its_cdf() {
     let mut rng = SmallRng::seed_from_u64(11);
     let mut checked = 0;
-    for (shape, rate) in [(0.05, 1.0), (0.05, 3.0), (0.7, 2.0), (3.0, 0.5), (500.0, 2.0)] {
+    for (shape, rate) in [
+        (0.05, 1.0),
+        (0.05, 3.0),
+        (0.7, 2.0),
+        (3.0, 0.5),
+        (500.0, 2.0),
+    ] {
         let d = Gamma::new(
             Real::<DualSVec64<2>>::variable(shape, 0),
             Real::variable(rate, 1),
@@ -199,13 +205,23 @@ fn draws<S: Scalar>(v: [Real<S>; 3], seed: u64) -> Vec<Real<S>> {
         Beta::new(a, b * c).unwrap().sample(&mut rng),
     ];
     let conc = DVector::from_vec(vec![a, b, c + a]);
-    out.extend(Dirichlet::new(conc).unwrap().sample(&mut rng).iter().copied());
+    out.extend(
+        Dirichlet::new(conc)
+            .unwrap()
+            .sample(&mut rng)
+            .iter()
+            .copied(),
+    );
     out
 }
 
 #[test]
 fn reverse_mode_draw_derivatives_equal_forward_mode() {
-    for (seed, x) in [(1, [1.3, 0.8, 2.1]), (2, [0.4, 2.5, 0.9]), (3, [3.0, 1.1, 0.3])] {
+    for (seed, x) in [
+        (1, [1.3, 0.8, 2.1]),
+        (2, [0.4, 2.5, 0.9]),
+        (3, [3.0, 1.1, 0.3]),
+    ] {
         let fwd = draws::<DualSVec64<3>>(std::array::from_fn(|i| Real::variable(x[i], i)), seed);
         let plain = draws::<f64>(x.map(Real), seed);
         for k in 0..fwd.len() {
@@ -236,7 +252,13 @@ fn reverse_mode_draw_derivatives_equal_forward_mode() {
 }
 
 // Pyro's SVI tutorial: is a coin fair? A Beta(10, 10) prior on the fairness, 6 heads and 4
-// tails, so the posterior is Beta(16, 14) with mean 16/30.
+// tails, so the posterior is Beta(16, 14) with mean 16/30. Both guides below run Adam at
+// lr 0.01 decaying by 0.999 a step, for 4000 steps, one particle: an AutoNormal guide
+// (seed 21) and the beta guide of the tutorial, initialised at Beta(15, 15) (seed 23). Over
+// seeds 20..26 the beta guide's mean ended within 0.006 of 16/30. From that initial point the
+// score-function estimator (the old behaviour, `DetachedBeta` below) also gets there, because
+// Adam's steps are normalised; what the pathwise gradient changes is its noise, measured in
+// the last test: an eighth of the score function's standard deviation, the same mean.
 
 #[model]
 fn coin(flips: &[bool]) {
@@ -277,7 +299,12 @@ fn an_auto_normal_guide_fits_the_coin_at_the_learning_rate_used_below() {
             None => svi.guide().median(svi.params()),
             Some(q) => svi.guide().quantile(svi.params(), q),
         };
-        values.unwrap().get("latent_fairness").unwrap().as_f64().unwrap()
+        values
+            .unwrap()
+            .get("latent_fairness")
+            .unwrap()
+            .as_f64()
+            .unwrap()
     };
     let loc = logit(at(None));
     let scale = logit(at(Some(0.841_344_746_068_542_9))) - loc;
@@ -312,4 +339,87 @@ fn a_beta_guide_fits_the_coin_posterior_with_pathwise_gradients() {
         (m - POSTERIOR_MEAN).abs() < 0.01,
         "alpha_q = {a}, beta_q = {b}, mean {m}"
     );
+}
+
+/// The old behaviour, for comparison: a beta whose draws carry no derivatives, so that SVI
+/// falls back to the score function.
+#[derive(Clone)]
+struct DetachedBeta<S: Scalar>(Beta<S>);
+
+impl<S: Scalar> Distribution<S> for DetachedBeta<S> {
+    type Value = Real<S>;
+    fn name(&self) -> &'static str {
+        "DetachedBeta"
+    }
+    fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
+        self.0.sample(rng).detach()
+    }
+    fn log_prob(&self, x: &Real<S>) -> Real<S> {
+        self.0.log_prob(x)
+    }
+    fn support(&self) -> Constraint {
+        self.0.support()
+    }
+    fn value_kind(&self) -> ValueKind {
+        ValueKind::Real
+    }
+    fn mean(&self) -> Option<Value<S>> {
+        self.0.mean()
+    }
+    fn variance(&self) -> Option<Value<S>> {
+        self.0.variance()
+    }
+}
+
+#[model]
+fn coin_guide_score_function(_flips: &[bool]) {
+    let a = param!("alpha_q", 15.0, Constraint::Positive);
+    let b = param!("beta_q", 15.0, Constraint::Positive);
+    sample!("latent_fairness", Beta::new(a, b).map(DetachedBeta));
+}
+
+#[test]
+fn the_coin_elbo_gradient_is_pathwise_unbiased_and_far_less_noisy_than_the_score_function() {
+    // The loss is KL(Beta(a, b) ‖ Beta(16, 14)) minus the log evidence; with u = ln a,
+    // ∂KL/∂u = a((a − 16)ψ₁(a) + (30 − a − b)ψ₁(a + b)) and likewise for b.
+    let (a, b) = (15.0, 15.0);
+    let exact = [
+        a * ((a - 16.0) * trigamma_f64(a) + (30.0 - a - b) * trigamma_f64(a + b)),
+        b * ((b - 14.0) * trigamma_f64(b) + (30.0 - a - b) * trigamma_f64(a + b)),
+    ];
+    let flips = flips();
+    let args = (&flips[..],);
+    let n = 2000;
+    let mut pathwise = Vec::new();
+    let mut score = Vec::new();
+    for seed in 0..n {
+        let mut svi = Svi::new(coin, coin_guide, Adam::new(LR), TraceElbo::new())
+            .seed(seed)
+            .progress(false);
+        pathwise.push(svi.loss_and_gradient(&args).unwrap().1);
+        let mut svi = Svi::new(
+            coin,
+            coin_guide_score_function,
+            Adam::new(LR),
+            TraceElbo::new(),
+        )
+        .seed(seed)
+        .progress(false);
+        score.push(svi.loss_and_gradient(&args).unwrap().1);
+    }
+    for k in 0..2 {
+        let mut it = pathwise.iter();
+        let (pm, pse) = mean_and_se(n as usize, || it.next().unwrap()[k]);
+        let mut it = score.iter();
+        let (sm, sse) = mean_and_se(n as usize, || it.next().unwrap()[k]);
+        assert_within_5_se(&format!("pathwise gradient {k}"), (pm, pse), exact[k]);
+        assert_within_5_se(&format!("score-function gradient {k}"), (sm, sse), exact[k]);
+        // Measured: standard deviations 2.9 against 23.6 (coordinate 0), 2.7 against 22.3.
+        assert!(
+            pse * 4.0 < sse,
+            "coordinate {k}: pathwise sd {} vs score-function sd {}",
+            pse * (n as f64).sqrt(),
+            sse * (n as f64).sqrt()
+        );
+    }
 }
