@@ -255,7 +255,7 @@ fn reverse_mode_draw_derivatives_equal_forward_mode() {
 // tails, so the posterior is Beta(16, 14) with mean 16/30. Both guides below run Adam at
 // lr 0.01 decaying by 0.999 a step, for 4000 steps, one particle: an AutoNormal guide
 // (seed 21) and the beta guide of the tutorial, initialised at Beta(15, 15) (seed 23). Over
-// seeds 20..26 the beta guide's mean ended within 0.006 of 16/30. From that initial point the
+// seeds 20..26 the beta guide's mean ended within 0.004 of 16/30. From that initial point the
 // score-function estimator (the old behaviour, `DetachedBeta` below) also gets there, because
 // Adam's steps are normalised; what the pathwise gradient changes is its noise, measured in
 // the last test: an eighth of the score function's standard deviation, the same mean.

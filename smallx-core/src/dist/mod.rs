@@ -32,7 +32,7 @@ pub use continuous::{
 };
 pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
-pub use mixture::Mixture;
+pub use mixture::{IntoWeights, Mixture};
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 
 use crate::constraint::Constraint;
