@@ -21,7 +21,7 @@ use statrs::distribution::{ContinuousCDF, Gamma as StatrsGamma};
 
 /// `(α, x, ∂x/∂α)` from a 60-digit computation of `−(∂P(α, x)/∂α) / p(x; α)`.
 const REFERENCE: [(f64, f64, f64); 11] = [
-    (0.001, 0.001, 6.339_511_118_616_954_5),
+    (0.001, 0.001, 6.339_511_118_616_954),
     (0.001, 30.0, 972.605_261_537_946_4),
     (0.05, 1.05, 12.992_738_625_354_079),
     (0.05, 1.06, 13.034_546_924_887_025),
@@ -30,7 +30,7 @@ const REFERENCE: [(f64, f64, f64); 11] = [
     (500.0, 480.0, 0.980_054_490_196_161_9),
     (500.0, 540.0, 1.039_320_383_464_876_8),
     (10000.0, 9700.0, 0.984_864_122_454_737_5),
-    (10000.0, 10001.0, 1.000_066_666_000_057_1),
+    (10000.0, 10001.0, 1.000_066_666_000_057),
     (10000.0, 10300.0, 1.014_869_124_175_548_5),
 ];
 
@@ -89,7 +89,7 @@ fn a_gamma_draw_carries_the_implicit_derivative_of_its_cdf() {
             let x = d.sample(&mut rng);
             let xv = x.value();
             // Draws so deep in the lower tail that the density underflows say nothing here.
-            if !(xv > 1e-200) {
+            if xv <= 1e-200 {
                 continue;
             }
             for which in 0..2 {
@@ -407,13 +407,13 @@ fn the_coin_elbo_gradient_is_pathwise_unbiased_and_far_less_noisy_than_the_score
         .progress(false);
         score.push(svi.loss_and_gradient(&args).unwrap().1);
     }
-    for k in 0..2 {
+    for (k, &exact) in exact.iter().enumerate() {
         let mut it = pathwise.iter();
         let (pm, pse) = mean_and_se(n as usize, || it.next().unwrap()[k]);
         let mut it = score.iter();
         let (sm, sse) = mean_and_se(n as usize, || it.next().unwrap()[k]);
-        assert_within_5_se(&format!("pathwise gradient {k}"), (pm, pse), exact[k]);
-        assert_within_5_se(&format!("score-function gradient {k}"), (sm, sse), exact[k]);
+        assert_within_5_se(&format!("pathwise gradient {k}"), (pm, pse), exact);
+        assert_within_5_se(&format!("score-function gradient {k}"), (sm, sse), exact);
         // Measured: standard deviations 2.9 against 23.6 (coordinate 0), 2.7 against 22.3.
         assert!(
             pse * 4.0 < sse,
