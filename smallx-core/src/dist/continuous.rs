@@ -390,6 +390,16 @@ pub(crate) fn gamma_draw(rng: &mut dyn Rng, shape: f64) -> f64 {
     rand_distr::Gamma::new(shape, 1.0).map_or(f64::NAN, |g| g.sample(rng))
 }
 
+/// `∂g/∂α` of a standard gamma draw `g`, for a scalar that carries derivatives (plain `f64`
+/// draws skip the computation).
+pub(crate) fn gamma_draw_grad<S: Scalar>(alpha: f64, g: f64) -> f64 {
+    if S::DIRECTIONS == 0 {
+        0.0
+    } else {
+        standard_gamma_grad_f64(alpha, g)
+    }
+}
+
 impl<S: Scalar> Distribution<S> for Gamma<S> {
     scalar_dist_common!();
     fn name(&self) -> &'static str {
@@ -402,7 +412,7 @@ impl<S: Scalar> Distribution<S> for Gamma<S> {
         fused(
             x,
             [
-                (self.concentration, standard_gamma_grad_f64(a, g) / b),
+                (self.concentration, gamma_draw_grad::<S>(a, g) / b),
                 (self.rate, -x / b),
             ],
         )
@@ -473,8 +483,8 @@ impl<S: Scalar> Distribution<S> for Beta<S> {
         fused(
             x / s,
             [
-                (self.alpha, standard_gamma_grad_f64(a, x) * y / (s * s)),
-                (self.beta, -standard_gamma_grad_f64(b, y) * x / (s * s)),
+                (self.alpha, gamma_draw_grad::<S>(a, x) * y / (s * s)),
+                (self.beta, -gamma_draw_grad::<S>(b, y) * x / (s * s)),
             ],
         )
     }

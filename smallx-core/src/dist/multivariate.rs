@@ -60,6 +60,9 @@ impl<S: Scalar> Distribution<S> for Dirichlet<S> {
             .map(|a| gamma_draw(rng, a.value()))
             .collect();
         let total: f64 = g.iter().sum();
+        if S::DIRECTIONS == 0 {
+            return DVector::from_iterator(g.len(), g.iter().map(|&x| Real::new(x / total)));
+        }
         // ∂gⱼ/∂αⱼ / Σg, shared by every component's partials.
         let dg: Vec<f64> = self
             .concentration
