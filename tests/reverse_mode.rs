@@ -265,6 +265,19 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         .unwrap()
         .log_prob(&x),
     ));
+    out.push((
+        "Mixture(latent weights)",
+        Mixture::new(
+            &rv(&[prob * 0.5, 1.0 - prob, prob * 0.5]),
+            [
+                Normal::new(a, pos),
+                Normal::new(b, 1.0 + prob),
+                Normal::new(c, 0.5),
+            ],
+        )
+        .unwrap()
+        .log_prob(&x),
+    ));
     let design = Design::new(DMatrix::from_row_slice(
         3,
         2,
@@ -486,8 +499,9 @@ fn every_bijection_and_log_jacobian_has_the_forward_mode_gradient_in_reverse_mod
     check_all!("bijection", bijections);
 }
 
-/// A model with a reparameterised site (`loc`), and two the guide cannot reparameterise
-/// (`rate`, a gamma, and `coin`, a Bernoulli): the ELBO's surrogate has score-function terms.
+/// A model with reparameterised sites (`loc`, and `rate`, a gamma with implicit
+/// reparameterisation gradients) and one the guide cannot reparameterise (`coin`, a
+/// Bernoulli): the ELBO's surrogate has a score-function term.
 #[model]
 fn mixed(data: &[f64]) {
     let loc = sample!("loc", Normal::new(0.0, 2.0));

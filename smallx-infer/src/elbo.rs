@@ -3,7 +3,7 @@
 //! One particle runs the guide under a trace (its reparameterised draws carry derivatives
 //! with respect to the guide's parameters), then the model with the guide's values replayed.
 //! `elbo = log p(x, z) − log q(z)`. Guide sites whose draws are not reparameterisable
-//! (discrete sites, gamma, beta, ...) add the score-function term
+//! (discrete sites, a mixture's draw, Student's t, ...) add the score-function term
 //! `(elbo − b)·(log q(z) − ⊥log q(z))`, whose value is zero and whose gradient is
 //! `(elbo − b)·∇ log q(z)` (REINFORCE with a baseline `b`, a running mean of past ELBOs).
 

@@ -45,7 +45,7 @@ pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use improper::{ImproperUniform, flat};
 pub use lkj::LkjCholesky;
-pub use mixture::Mixture;
+pub use mixture::{IntoWeights, Mixture};
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 pub use ordinal::OrderedLogistic;
 pub use positive::{Pareto, Weibull};

