@@ -147,6 +147,16 @@ impl<'a, S: Scalar> Site<'a, S> {
         let Some((expected, what)) = self.expected_kind() else {
             return Ok(value);
         };
+        let real_expected = matches!(expected, ValueKind::Real | ValueKind::RealVec(_));
+        if let (true, Some(i)) = (real_expected, value.inexact_integer()) {
+            return Err(Error::InvalidSite {
+                site: self.name.to_string(),
+                detail: format!(
+                    "expected {expected} for {what}; the integer {i} given has no exact f64 \
+                     value (integers beyond ±2^53 are not rounded silently)"
+                ),
+            });
+        }
         value.coerce(expected).map_err(|v| Error::WrongValue {
             site: self.name.to_string(),
             dist: what,

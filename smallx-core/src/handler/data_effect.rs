@@ -108,6 +108,7 @@ pub(crate) fn run_with_data<E: DataEffect, M: Model, S: Scalar>(
     cx: &mut Ctx<'_, S>,
     args: &M::Args<'_>,
 ) -> Result<M::Ret<S>> {
+    data.check()?;
     let mut handler = DataHandler::<E> {
         data,
         hits: DataHits::new(data.len()),
