@@ -564,13 +564,43 @@ fn integer_shaped(text: &str) -> bool {
 /// exactly.
 fn exact_decimal_integer(text: &str) -> Option<f64> {
     let x: f64 = text.parse().ok()?;
-    let unsigned = text.trim_start_matches(['+', '-']);
-    let digits = unsigned.trim_start_matches('0');
+    let digits = text.trim_start_matches(['+', '-']).trim_start_matches('0');
     if digits.is_empty() {
         return Some(0.0);
     }
-    // f64's Display writes an integral value in full, without an exponent.
-    (x.is_finite() && format!("{}", x.abs()) == digits).then_some(x)
+    (x.is_finite() && integral_digits(x.abs()) == digits).then_some(x)
+}
+
+/// The decimal digits of a non-negative integral `f64`, in full.
+fn integral_digits(x: f64) -> String {
+    if x < 2f64.powi(64) {
+        return (x as u64).to_string();
+    }
+    // x = m 2^e with a 53-bit m and e > 0: double m e times in base 10^9.
+    let bits = x.to_bits();
+    let m = (bits & ((1 << 52) - 1)) | (1 << 52);
+    let e = ((bits >> 52) & 0x7ff) as i32 - 1075;
+    const BASE: u64 = 1_000_000_000;
+    let mut limbs = vec![m % BASE, (m / BASE) % BASE, m / (BASE * BASE)];
+    for _ in 0..e {
+        let mut carry = 0;
+        for limb in &mut limbs {
+            let v = *limb * 2 + carry;
+            *limb = v % BASE;
+            carry = v / BASE;
+        }
+        if carry > 0 {
+            limbs.push(carry);
+        }
+    }
+    while limbs.len() > 1 && limbs.last() == Some(&0) {
+        limbs.pop();
+    }
+    let mut out = limbs.last().map_or(String::new(), u64::to_string);
+    for limb in limbs.iter().rev().skip(1) {
+        out.push_str(&format!("{limb:09}"));
+    }
+    out
 }
 
 /// Parsing CSV text (RFC 4180) and typing its columns.
