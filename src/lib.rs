@@ -64,7 +64,6 @@ pub mod prelude {
         Uniform,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
-    pub use smallx_core::rand::rngs::SmallRng;
     /// `RngExt` holds `random()` and `random_range()` since rand 0.10: with the prelude
     /// alone, `rng.random::<f64>()` works.
     ///
@@ -76,6 +75,7 @@ pub mod prelude {
     /// assert!((0.0..1.0).contains(&u) && k < 10);
     /// ```
     pub use smallx_core::rand::RngExt;
+    pub use smallx_core::rand::rngs::SmallRng;
     pub use smallx_core::rand::{Rng, SeedableRng};
     pub use smallx_core::{
         Constraint, Data, Error, Model, ParamStore, Real, Result, Trace, Value, block, block_all,

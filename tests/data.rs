@@ -50,7 +50,10 @@ fn select_conditions_on_some_columns_and_the_covariate_is_read_apart() {
     let x = data.reals("x").unwrap();
     assert_eq!(x, [0.5, 1.5, 2.5]);
     let err = get_trace(&condition(line, data.clone()), &(&x[..],), &mut rng()).unwrap_err();
-    assert!(matches!(err, Error::UnknownSite { ref name, .. } if name == "x"), "{err}");
+    assert!(
+        matches!(err, Error::UnknownSite { ref name, .. } if name == "x"),
+        "{err}"
+    );
     // Selecting the observed column works, and the integer column conditions a real site.
     let observed = data.select(&["y"]).unwrap();
     assert_eq!(observed.names().collect::<Vec<_>>(), ["y"]);
@@ -61,11 +64,14 @@ fn select_conditions_on_some_columns_and_the_covariate_is_read_apart() {
     // `without` and `remove` give the same dictionary.
     assert_eq!(data.without(&["x"]).unwrap(), data.select(&["y"]).unwrap());
     let mut d = data.clone();
-    assert_eq!(d.remove("x"), Some(Value::RealVec(DVector::from_vec(vec![
-        Real(0.5),
-        Real(1.5),
-        Real(2.5)
-    ]))));
+    assert_eq!(
+        d.remove("x"),
+        Some(Value::RealVec(DVector::from_vec(vec![
+            Real(0.5),
+            Real(1.5),
+            Real(2.5)
+        ])))
+    );
     assert_eq!(d, data.select(&["y"]).unwrap());
     assert_eq!(d.remove("x"), None);
 }
@@ -103,9 +109,15 @@ fn integer_values_are_reals_when_exact() {
     );
     // 2^53 + 1 is the first integer f64 cannot hold; 2^62 it can.
     assert_eq!(Value::<f64>::Int((1 << 53) + 1).real_values(), None);
-    assert_eq!(Value::<f64>::Int(1 << 62).real_values(), Some(vec![2f64.powi(62)]));
+    assert_eq!(
+        Value::<f64>::Int(1 << 62).real_values(),
+        Some(vec![2f64.powi(62)])
+    );
     assert_eq!(Value::<f64>::Int(i64::MAX).real_values(), None);
-    assert_eq!(Value::<f64>::Int(i64::MIN).real_values(), Some(vec![-(2f64.powi(63))]));
+    assert_eq!(
+        Value::<f64>::Int(i64::MIN).real_values(),
+        Some(vec![-(2f64.powi(63))])
+    );
     assert_eq!(Value::<f64>::BoolVec(vec![true]).real_values(), None);
     // JSON integers too.
     let d = Data::from_json(r#"{"y": [1, 2, 3], "n": 4}"#).unwrap();
@@ -121,7 +133,10 @@ fn an_integer_with_no_exact_real_is_an_error_naming_the_column() {
     let msg = data_error(d.reals("y"));
     assert_mentions(&msg, &["`y`", "9007199254740993", "no exact f64 value"]);
     let msg = data_error(d.reals("flag"));
-    assert_mentions(&msg, &["`flag`", "a boolean", "not numbers usable as reals"]);
+    assert_mentions(
+        &msg,
+        &["`flag`", "a boolean", "not numbers usable as reals"],
+    );
     let msg = data_error(d.reals("nope"));
     assert_mentions(&msg, &["no entry `nope`", "y, flag"]);
     // At a real site: an error naming the site and the integer, not a rounded observation.
@@ -135,14 +150,20 @@ fn an_integer_with_no_exact_real_is_an_error_naming_the_column() {
     match &err {
         Error::InvalidSite { site, detail } => {
             assert_eq!(site, "y");
-            assert_mentions(detail, &["a vector of 3 reals", "9007199254740993", "no exact f64"]);
+            assert_mentions(
+                detail,
+                &["a vector of 3 reals", "9007199254740993", "no exact f64"],
+            );
         }
         other => panic!("expected InvalidSite, got {other:?}"),
     }
     // Exact integers condition the site.
     let d = smallx::data! { "y" => vec![1_i64, 1 << 53, 2] };
     let t = get_trace(&condition(line, d), &(&x[..],), &mut rng()).unwrap();
-    assert_eq!(t.value("y").unwrap().real_values().unwrap()[1], 2f64.powi(53));
+    assert_eq!(
+        t.value("y").unwrap().real_values().unwrap()[1],
+        2f64.powi(53)
+    );
 }
 
 #[test]
@@ -155,17 +176,25 @@ fn integers_beyond_exact_reals_in_files_are_errors() {
     let two_200 = "1606938044258990275541962092341162602522202993782792835301376";
     let d = Data::from_json(&format!(r#"{{"n": {two_200}}}"#)).unwrap();
     assert_eq!(d.get("n"), Some(&Value::Real(Real(2f64.powi(200)))));
-    let msg = data_error(Data::from_json(&format!(r#"{{"n": {}7}}"#, &two_200[..two_200.len() - 1])));
+    let msg = data_error(Data::from_json(&format!(
+        r#"{{"n": {}7}}"#,
+        &two_200[..two_200.len() - 1]
+    )));
     assert_mentions(&msg, &["`n`", "cannot hold it exactly"]);
     let msg = data_error(Data::from_json(r#"{"n": 18446744073709551615}"#));
-    assert_mentions(&msg, &["`n`", "18446744073709551615", "cannot hold it exactly"]);
+    assert_mentions(
+        &msg,
+        &["`n`", "18446744073709551615", "cannot hold it exactly"],
+    );
     let msg = data_error(Data::from_json(
         r#"{"ok": 1, "n": [1, 123456789012345678901234567890]}"#,
     ));
     assert_mentions(&msg, &["`n`", "123456789012345678901234567890"]);
     let msg = data_error(Data::from_json(r#"{"y": [0.5, 9007199254740993]}"#));
     assert_mentions(&msg, &["`y`", "9007199254740993", "among reals"]);
-    let msg = data_error(Data::from_json(r#"{"m": [[0.5, 1], [2, 9007199254740993]]}"#));
+    let msg = data_error(Data::from_json(
+        r#"{"m": [[0.5, 1], [2, 9007199254740993]]}"#,
+    ));
     assert_mentions(&msg, &["`m`", "9007199254740993"]);
     // Strings holding digits are not numbers, and are skipped by from_json_keys.
     let d = Data::from_json_keys(r#"{"id": "99999999999999999999999", "y": 1}"#, &["y"]).unwrap();
@@ -196,7 +225,9 @@ fn csv_follows_rfc_4180() {
     assert_eq!(d.get("say \"hi\""), Some(&Value::IntVec(vec![3, 4])));
     assert_eq!(d.get("plain"), Some(&Value::IntVec(vec![1, 0])));
     // A quoted field may span lines; errors then name the line the row starts on.
-    let d = Data::from_csv("\"two\nlines\",y\n1,2\n3,x\n").unwrap_err().to_string();
+    let d = Data::from_csv("\"two\nlines\",y\n1,2\n3,x\n")
+        .unwrap_err()
+        .to_string();
     assert_mentions(&d, &["column `y`", "line 4", "`x` is not a number"]);
     // A header with no rows gives empty columns.
     let d = Data::from_csv("a,b\n").unwrap();
@@ -208,19 +239,40 @@ fn malformed_csv_is_an_error_naming_the_line_and_column() {
     let cases: &[(&str, &[&str])] = &[
         ("", &["the CSV is empty"]),
         ("\n\n", &["the CSV is empty"]),
-        ("a,b\n1,2\n3\n", &["line 3 has 1 fields", "the header (line 1) has 2"]),
+        (
+            "a,b\n1,2\n3\n",
+            &["line 3 has 1 fields", "the header (line 1) has 2"],
+        ),
         ("a,b\n1,2,3\n", &["line 2 has 3 fields"]),
         ("a,,c\n1,2,3\n", &["line 1", "column 2 has an empty header"]),
         ("a,\"\"\n1,2\n", &["column 2 has an empty header"]),
-        ("y,x,\"y\"\n1,2,3\n", &["line 1", "the header `y` appears twice", "columns 1 and 3"]),
+        (
+            "y,x,\"y\"\n1,2,3\n",
+            &["line 1", "the header `y` appears twice", "columns 1 and 3"],
+        ),
         ("a,b\n1,2\n\n3,4\n", &["line 3 is blank"]),
-        ("a\n1\n2.5\nabc\n", &["column `a`", "line 4", "`abc` is not a number"]),
+        (
+            "a\n1\n2.5\nabc\n",
+            &["column `a`", "line 4", "`abc` is not a number"],
+        ),
         ("a,b\n1,\n2,3\n", &["column `b`", "line 2", "empty"]),
-        ("a\n1.5\nNaN\n", &["column `a`", "line 3", "not a finite number"]),
-        ("a\n1.5\ninf\n", &["column `a`", "line 3", "not a finite number"]),
+        (
+            "a\n1.5\nNaN\n",
+            &["column `a`", "line 3", "not a finite number"],
+        ),
+        (
+            "a\n1.5\ninf\n",
+            &["column `a`", "line 3", "not a finite number"],
+        ),
         ("a,b\n1,\"2\n", &["line 2", "column 2", "not closed"]),
-        ("a,b\n1,\"2\"x\n", &["line 2", "column 2", "after the closing quote"]),
-        ("a,b\n1,2\"\n", &["line 2", "column 2", "quote inside an unquoted field"]),
+        (
+            "a,b\n1,\"2\"x\n",
+            &["line 2", "column 2", "after the closing quote"],
+        ),
+        (
+            "a,b\n1,2\"\n",
+            &["line 2", "column 2", "quote inside an unquoted field"],
+        ),
     ];
     for (text, parts) in cases {
         let msg = data_error(Data::from_csv(text));
@@ -242,9 +294,17 @@ fn data_macro_rejects_repeated_computed_keys() {
     let msg = data_error(d.select(&["y"]));
     assert_mentions(&msg, &["`y` is given twice"]);
     let x = [0.0];
-    let msg = data_error(get_trace(&condition(line, d.clone()), &(&x[..],), &mut rng()));
+    let msg = data_error(get_trace(
+        &condition(line, d.clone()),
+        &(&x[..],),
+        &mut rng(),
+    ));
     assert_mentions(&msg, &["`y` is given twice"]);
-    let msg = data_error(get_trace(&substitute(line, d.clone()), &(&x[..],), &mut rng()));
+    let msg = data_error(get_trace(
+        &substitute(line, d.clone()),
+        &(&x[..],),
+        &mut rng(),
+    ));
     assert_mentions(&msg, &["`y` is given twice"]);
     let msg = data_error(get_trace(&intervene(line, d), &(&x[..],), &mut rng()));
     assert_mentions(&msg, &["`y` is given twice"]);
@@ -266,7 +326,10 @@ fn json_rejects_duplicate_keys_and_keeps_the_file_order() {
     let msg = data_error(Data::from_json(r#"{"y": 1, "\u0079": 2}"#));
     assert_mentions(&msg, &["key `y` appears twice"]);
     // Also when the key is not selected, and also in from_json_keys.
-    let msg = data_error(Data::from_json_keys(r#"{"y": 1, "note": "a", "note": "b"}"#, &["y"]));
+    let msg = data_error(Data::from_json_keys(
+        r#"{"y": 1, "note": "a", "note": "b"}"#,
+        &["y"],
+    ));
     assert_mentions(&msg, &["key `note` appears twice"]);
     // Repeated keys inside a nested object are not entries: only the top level is checked.
     let d = Data::from_json_keys(r#"{"meta": {"a": 1, "a": 2}, "y": [1.5]}"#, &["y"]).unwrap();
@@ -275,7 +338,10 @@ fn json_rejects_duplicate_keys_and_keeps_the_file_order() {
     assert_eq!(d.names().collect::<Vec<_>>(), ["z", "a", "m", "e"]);
     assert_eq!(d.get("a"), Some(&Value::BoolVec(vec![true, false])));
     assert_eq!(d.get("m").unwrap().kind().to_string(), "a 1x2 matrix");
-    assert_eq!(d.get("e").unwrap().kind().to_string(), "a vector of 0 reals");
+    assert_eq!(
+        d.get("e").unwrap().kind().to_string(),
+        "a vector of 0 reals"
+    );
 }
 
 // 5. Unsigned integers above i64::MAX.
@@ -287,7 +353,10 @@ fn unsigned_integers_never_wrap() {
     assert_eq!(d.get("n"), Some(&Value::Int(5)));
     assert_eq!(d.get("h"), Some(&Value::Real(Real(2f64.powi(63)))));
     let msg = data_error(d.check());
-    assert_mentions(&msg, &["`k`", "18446744073709551615", "beyond the range of i64"]);
+    assert_mentions(
+        &msg,
+        &["`k`", "18446744073709551615", "beyond the range of i64"],
+    );
     let mut d = Data::new();
     let msg = data_error(d.try_insert("k", usize::MAX).map(|_| ()));
     assert_mentions(&msg, &["`k`", &usize::MAX.to_string()]);
@@ -322,7 +391,10 @@ fn unsigned_integers_never_wrap() {
 fn describe_says_what_each_entry_became() {
     let y: String = (0..100).map(|i| format!("{}\n", i % 7)).collect();
     let d = Data::from_csv(&format!("y\n{y}")).unwrap();
-    assert_eq!(d.describe(), "y: a vector of 100 integers (usable as reals)");
+    assert_eq!(
+        d.describe(),
+        "y: a vector of 100 integers (usable as reals)"
+    );
     let d = Data::from_json(
         r#"{"n": 3, "flip": 1, "x": [0.5, 1], "ok": [true], "m": [[1, 2]], "b": [0, 1, 1], "big": [9007199254740993]}"#,
     )
@@ -354,4 +426,32 @@ fn the_prelude_brings_random_and_random_range() {
     let k = rng.random_range(1..=6_u32);
     assert!((0.0..1.0).contains(&u));
     assert!((1..=6).contains(&k));
+}
+
+#[test]
+fn integers_start_inference_where_reals_are_expected() {
+    use smallx::infer::Map;
+    let x = [0.0, 1.0];
+    let model = condition(line, smallx::data! { "y" => vec![1_i64, 3] });
+    // Integer initial values for real sites, exactly; nothing runs but the start.
+    let map = Map::new(&model)
+        .max_steps(0)
+        .init(Data::from_json(r#"{"a": 1, "b": 2}"#).unwrap())
+        .run(&(&x[..],))
+        .unwrap();
+    assert_eq!(map.unconstrained, [1.0, 2.0]);
+    let err = Map::new(&model)
+        .max_steps(0)
+        .init(smallx::data! { "a" => (1_i64 << 53) + 1 })
+        .run(&(&x[..],))
+        .unwrap_err();
+    assert!(matches!(err, Error::Config { .. }), "{err:?}");
+    assert_mentions(&err.to_string(), &["`a`", "9007199254740993"]);
+    let name = "a";
+    let err = Map::new(&model)
+        .max_steps(0)
+        .init(smallx::data! { name => 1.0, name => 2.0 })
+        .run(&(&x[..],))
+        .unwrap_err();
+    assert_mentions(&data_error::<()>(Err(err)), &["`a` is given twice"]);
 }

@@ -332,7 +332,9 @@ impl Data {
         } else {
             self.names().collect::<Vec<_>>().join(", ")
         };
-        Error::Data(format!("{what}: no entry `{name}`; the entries are: {known}"))
+        Error::Data(format!(
+            "{what}: no entry `{name}`; the entries are: {known}"
+        ))
     }
 
     /// One line per entry saying what it holds, as [`ValueKind`] says it, and what else it is
@@ -354,9 +356,7 @@ impl Data {
             .map(|(name, value)| {
                 let usable = match value {
                     Value::Int(_) | Value::IntVec(_) => match value.inexact_integer() {
-                        Some(i) => format!(
-                            " (not usable as reals: {i} has no exact f64 value)"
-                        ),
+                        Some(i) => format!(" (not usable as reals: {i} has no exact f64 value)"),
                         None => {
                             let plural = matches!(value, Value::IntVec(_));
                             let binary = match value {
@@ -919,7 +919,9 @@ fn json_value(key: &str, v: &serde_json::Value) -> Result<Value<f64>> {
     let bad = |what: &str| Error::Data(format!("field `{key}`: {what}"));
     let real = |x: &J| match x {
         J::Number(n) => json_real(key, n),
-        _ => Err(bad("a matrix needs rows of equal length holding only numbers")),
+        _ => Err(bad(
+            "a matrix needs rows of equal length holding only numbers",
+        )),
     };
     Ok(match v {
         J::Number(n) => json_number(key, n)?,

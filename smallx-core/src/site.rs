@@ -147,7 +147,11 @@ impl<'a, S: Scalar> Site<'a, S> {
         let Some((expected, what)) = self.expected_kind() else {
             return Ok(value);
         };
-        let real_expected = matches!(expected, ValueKind::Real | ValueKind::RealVec(_));
+        let real_expected = match (expected, value.kind()) {
+            (ValueKind::Real, ValueKind::Int) => true,
+            (ValueKind::RealVec(n), ValueKind::IntVec(m)) => n == m,
+            _ => false,
+        };
         if let (true, Some(i)) = (real_expected, value.inexact_integer()) {
             return Err(Error::InvalidSite {
                 site: self.name.to_string(),
