@@ -287,6 +287,9 @@ fn data_macro_rejects_repeated_computed_keys() {
     // Repeated literal keys are a compile error (see the `data!` doctest).
     let name = "y".to_string();
     let d = smallx::data! { name.clone() => 1.0, "x" => 0.0, format!("{name}") => 2.0 };
+    // A literal key then computed ones: the runtime check still applies.
+    let mixed = smallx::data! { "y" => 0.0, name.as_str() => 1.0 };
+    assert_mentions(&data_error(mixed.check()), &["`y` is given twice"]);
     // The first value is kept, and the repetition is reported wherever the data is used.
     assert_eq!(d.get("y"), Some(&Value::Real(Real(1.0))));
     let msg = data_error(d.check());

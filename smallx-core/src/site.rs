@@ -134,7 +134,8 @@ impl<'a, S: Scalar> Site<'a, S> {
     }
 
     /// Check `value` against what the site expects (converting integers to reals and 0/1 to
-    /// booleans where that loses nothing), and store it.
+    /// booleans where that loses nothing), and store it. An integer beyond ±2^53 that `f64`
+    /// cannot hold exactly, given where reals are expected, is an error naming the site.
     pub fn set_value(&mut self, value: Value<S>) -> Result<()> {
         let checked = self.check_value(value)?;
         self.value = Some(checked);
