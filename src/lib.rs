@@ -66,6 +66,17 @@ pub mod prelude {
         ZeroInflatedPoisson, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
+    /// `RngExt` holds `random()` and `random_range()` since rand 0.10: with the prelude
+    /// alone, `rng.random::<f64>()` works.
+    ///
+    /// ```
+    /// use smallx::prelude::*;
+    /// let mut rng = SmallRng::seed_from_u64(1);
+    /// let u: f64 = rng.random();
+    /// let k = rng.random_range(0..10_usize);
+    /// assert!((0.0..1.0).contains(&u) && k < 10);
+    /// ```
+    pub use smallx_core::rand::RngExt;
     pub use smallx_core::rand::rngs::SmallRng;
     pub use smallx_core::rand::{Rng, SeedableRng};
     pub use smallx_core::{

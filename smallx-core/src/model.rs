@@ -200,7 +200,13 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         dist: D,
         obs: impl IntoObservation<S>,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
-        self.sample_site(name, dist, obs.into_observation())
+        match obs.try_into_observation() {
+            Ok(obs) => self.sample_site(name, dist, obs),
+            Err(detail) => Err(Error::InvalidSite {
+                site: self.scoped(name).to_string(),
+                detail: format!("the observed value: {detail}"),
+            }),
+        }
     }
 
     /// A `deterministic!` statement: record `value` at a site called `name`, with no density.
@@ -232,7 +238,11 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         let mut site = Site::new(name, SiteKind::Sample, &self.plates);
         site.dist = Some(&dist);
         if let Some(obs) = obs {
-            site.set_value(obs.into_value())?;
+            let obs = obs.try_into_value().map_err(|detail| Error::InvalidSite {
+                site: name.to_string(),
+                detail: format!("the observed value: {detail}"),
+            })?;
+            site.set_value(obs)?;
             site.is_observed = true;
         }
         let value = apply_site(self.stack, &mut site)?;

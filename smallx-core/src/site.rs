@@ -134,7 +134,8 @@ impl<'a, S: Scalar> Site<'a, S> {
     }
 
     /// Check `value` against what the site expects (converting integers to reals and 0/1 to
-    /// booleans where that loses nothing), and store it.
+    /// booleans where that loses nothing), and store it. An integer beyond ±2^53 that `f64`
+    /// cannot hold exactly, given where reals are expected, is an error naming the site.
     pub fn set_value(&mut self, value: Value<S>) -> Result<()> {
         let checked = self.check_value(value)?;
         self.value = Some(checked);
@@ -147,6 +148,20 @@ impl<'a, S: Scalar> Site<'a, S> {
         let Some((expected, what)) = self.expected_kind() else {
             return Ok(value);
         };
+        let real_expected = match (expected, value.kind()) {
+            (ValueKind::Real, ValueKind::Int) => true,
+            (ValueKind::RealVec(n), ValueKind::IntVec(m)) => n == m,
+            _ => false,
+        };
+        if let (true, Some(i)) = (real_expected, value.inexact_integer()) {
+            return Err(Error::InvalidSite {
+                site: self.name.to_string(),
+                detail: format!(
+                    "expected {expected} for {what}; the integer {i} given has no exact f64 \
+                     value (integers beyond ±2^53 are not rounded silently)"
+                ),
+            });
+        }
         value.coerce(expected).map_err(|v| Error::WrongValue {
             site: self.name.to_string(),
             dist: what,

@@ -101,30 +101,59 @@ impl<S: Scalar> Value<S> {
         self.as_real().map(|x| x.value())
     }
 
-    /// The values of the real numbers held, flattened (column-major for a matrix); `None`
-    /// for discrete values.
+    /// The values held as real numbers, flattened (column-major for a matrix): reals as they
+    /// are, and integers too, when every one of them converts to `f64` exactly (a CSV or JSON
+    /// column `1, 2, 3` is read as integers, and is still usable as reals). `None` for
+    /// booleans, and for integers beyond ±2^53 that `f64` cannot hold exactly (never a
+    /// rounded value).
+    ///
+    /// ```
+    /// use smallx_core::Value;
+    /// assert_eq!(Value::<f64>::IntVec(vec![1, 2, 3]).real_values(), Some(vec![1.0, 2.0, 3.0]));
+    /// assert_eq!(Value::<f64>::Int((1 << 53) + 1).real_values(), None);
+    /// assert_eq!(Value::<f64>::Bool(true).real_values(), None);
+    /// ```
     pub fn real_values(&self) -> Option<Vec<f64>> {
         match self {
             Value::Real(x) => Some(vec![x.value()]),
             Value::RealVec(v) => Some(v.iter().map(|x| x.value()).collect()),
             Value::Matrix(m) => Some(m.iter().map(|x| x.value()).collect()),
+            Value::Int(i) => exact_f64(*i).map(|x| vec![x]),
+            Value::IntVec(v) => v.iter().map(|&i| exact_f64(i)).collect(),
+            Value::Bool(_) | Value::BoolVec(_) => None,
+        }
+    }
+
+    /// The first integer held that `f64` cannot represent exactly (beyond ±2^53), if any.
+    pub fn inexact_integer(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i).filter(|&i| exact_f64(i).is_none()),
+            Value::IntVec(v) => v.iter().copied().find(|&i| exact_f64(i).is_none()),
             _ => None,
         }
     }
 
-    /// Convert to `kind` where that loses nothing: an integer to a real, integers to reals, an
-    /// integer 0/1 to a boolean, a vector of 0/1 integers to booleans. Anything else that does
-    /// not already have the kind is returned unchanged in `Err`.
+    /// Convert to `kind` where that loses nothing: an integer to a real, integers to reals
+    /// (only when `f64` holds every one exactly), an integer 0/1 to a boolean, a vector of
+    /// 0/1 integers to booleans. Anything else that does not already have the kind is
+    /// returned unchanged in `Err`.
     pub fn coerce(self, kind: ValueKind) -> Result<Value<S>, Value<S>> {
         if self.kind() == kind {
             return Ok(self);
         }
         match (self, kind) {
-            (Value::Int(i), ValueKind::Real) => Ok(Value::Real(Real::new(i as f64))),
+            (Value::Int(i), ValueKind::Real) if exact_f64(i).is_some() => {
+                Ok(Value::Real(Real::new(i as f64)))
+            }
             (Value::Int(i @ (0 | 1)), ValueKind::Bool) => Ok(Value::Bool(i == 1)),
-            (Value::IntVec(v), ValueKind::RealVec(n)) if v.len() == n => Ok(Value::RealVec(
-                DVector::from_iterator(n, v.iter().map(|&i| Real::new(i as f64))),
-            )),
+            (Value::IntVec(v), ValueKind::RealVec(n))
+                if v.len() == n && v.iter().all(|&i| exact_f64(i).is_some()) =>
+            {
+                Ok(Value::RealVec(DVector::from_iterator(
+                    n,
+                    v.iter().map(|&i| Real::new(i as f64)),
+                )))
+            }
             (Value::IntVec(v), ValueKind::BoolVec(n))
                 if v.len() == n && v.iter().all(|&i| i == 0 || i == 1) =>
             {
@@ -133,6 +162,14 @@ impl<S: Scalar> Value<S> {
             (other, _) => Err(other),
         }
     }
+}
+
+/// `i` as `f64` when the conversion is exact (always within ±2^53; beyond, only for the
+/// integers `f64` happens to represent).
+pub(crate) fn exact_f64(i: i64) -> Option<f64> {
+    let x = i as f64;
+    // `x as i128` is exact for every f64 in i64's range and for 2^63, which i64 cannot hold.
+    (x as i128 == i128::from(i)).then_some(x)
 }
 
 impl Value<f64> {
@@ -290,6 +327,20 @@ impl<S: Scalar> SiteValue<S> for Value<S> {
 pub trait IntoValue<S: Scalar> {
     /// The type-erased value.
     fn into_value(self) -> Value<S>;
+
+    /// The type-erased value, or a description of why this value has none: an unsigned or
+    /// 128-bit integer beyond the range of `i64` that `f64` cannot hold exactly either.
+    ///
+    /// [`Data::insert`](crate::Data::insert), [`data!`](crate::data!) and observed values
+    /// (`observe!`, `sample!(.., obs = ..)`) go through this check; [`into_value`](
+    /// IntoValue::into_value), which cannot fail, gives NaN for such an integer, never a
+    /// rounded number.
+    fn try_into_value(self) -> Result<Value<S>, String>
+    where
+        Self: Sized,
+    {
+        Ok(self.into_value())
+    }
 }
 
 impl<S: Scalar> IntoValue<S> for Value<S> {
@@ -337,11 +388,41 @@ impl<S: Scalar> IntoValue<S> for DMatrix<Real<S>> {
 macro_rules! int_into_value {
     ($($t:ty),*) => {$(
         impl<S: Scalar> IntoValue<S> for $t {
-            fn into_value(self) -> Value<S> { Value::Int(self as i64) }
+            fn into_value(self) -> Value<S> { Value::Int(i64::from(self)) }
         }
     )*};
 }
-int_into_value!(i64, i32, u32, u64, usize);
+int_into_value!(i64, i32, u32, i16, u16, i8, u8);
+
+/// Integer types wider than `i64` in some direction: a value that `i64` holds is an integer;
+/// one beyond is a real when `f64` holds it exactly (2^63, 2^64, ...), and otherwise has no
+/// value (`try_into_value` says why; `into_value` gives NaN, never a rounded number).
+macro_rules! wide_int_into_value {
+    ($($t:ty: $value_bits:expr),*) => {$(
+        impl<S: Scalar> IntoValue<S> for $t {
+            fn into_value(self) -> Value<S> {
+                IntoValue::<S>::try_into_value(self).unwrap_or(Value::Real(Real::new(f64::NAN)))
+            }
+            fn try_into_value(self) -> Result<Value<S>, String> {
+                if let Ok(i) = i64::try_from(self) {
+                    return Ok(Value::Int(i));
+                }
+                // `x` is `self` rounded; below 2^value_bits, `x as $t` is exact, so the round
+                // trip tells whether the rounding changed anything.
+                let x = self as f64;
+                if x < 2f64.powi($value_bits) && x as $t == self {
+                    Ok(Value::Real(Real::new(x)))
+                } else {
+                    Err(format!(
+                        "the integer {self} is beyond the range of i64 (a site's integer type), \
+                         and f64 cannot hold it exactly either"
+                    ))
+                }
+            }
+        }
+    )*};
+}
+wide_int_into_value!(u64: 64, usize: usize::BITS as i32, u128: 128, i128: 127);
 
 impl<S: Scalar> IntoValue<S> for bool {
     fn into_value(self) -> Value<S> {
@@ -452,6 +533,15 @@ impl<S: Scalar> IntoValue<S> for Vec<bool> {
 pub trait IntoObservation<S: Scalar> {
     /// The observed value, or `None` for a latent site.
     fn into_observation(self) -> Option<Value<S>>;
+
+    /// Like [`into_observation`](IntoObservation::into_observation), with the check of
+    /// [`IntoValue::try_into_value`]: an error for an integer with no exact value.
+    fn try_into_observation(self) -> Result<Option<Value<S>>, String>
+    where
+        Self: Sized,
+    {
+        Ok(self.into_observation())
+    }
 }
 
 macro_rules! into_observation {
@@ -460,10 +550,16 @@ macro_rules! into_observation {
             fn into_observation(self) -> Option<Value<S>> {
                 Some(IntoValue::<S>::into_value(self))
             }
+            fn try_into_observation(self) -> Result<Option<Value<S>>, String> {
+                IntoValue::<S>::try_into_value(self).map(Some)
+            }
         }
         impl<S: Scalar> IntoObservation<S> for Option<$t> {
             fn into_observation(self) -> Option<Value<S>> {
                 self.map(IntoValue::<S>::into_value)
+            }
+            fn try_into_observation(self) -> Result<Option<Value<S>>, String> {
+                self.map(IntoValue::<S>::try_into_value).transpose()
             }
         }
     )*};
@@ -480,8 +576,14 @@ into_observation! {
     i64;
     i32;
     u32;
+    i16;
+    u16;
+    i8;
+    u8;
     u64;
     usize;
+    u128;
+    i128;
     bool;
     &[f64];
     &Vec<f64>;

@@ -118,6 +118,7 @@ pub fn write_values(
     u: &mut [f64],
     what: &'static str,
 ) -> Result<()> {
+    values.check()?;
     for (name, value) in values.iter() {
         let site = space
             .get(name)
@@ -131,7 +132,17 @@ pub fn write_values(
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-        let coords = site.support.inverse(value)?;
+        // Integers (a JSON `1`, a CSV column) stand for reals when f64 holds them exactly.
+        if let Some(i) = value.inexact_integer() {
+            return Err(Error::Config {
+                algorithm: what,
+                detail: format!(
+                    "the value for `{name}` holds the integer {i}, which has no exact f64 value"
+                ),
+            });
+        }
+        let value = value.clone().coerce(site.kind).unwrap_or_else(|v| v);
+        let coords = site.support.inverse(&value)?;
         if coords.len() != site.dim {
             return Err(Error::Config {
                 algorithm: what,

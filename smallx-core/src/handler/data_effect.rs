@@ -45,6 +45,11 @@ impl<E: DataEffect> WithData<E> {
 
 impl<E: DataEffect> Effect for WithData<E> {
     type Handler<'e, S: Scalar> = DataHandler<'e, E>;
+    /// The problems the data recorded when it was built (a key given twice, an integer with
+    /// no exact real value), before the model runs.
+    fn check(&self) -> Result<()> {
+        self.data.check()
+    }
     fn handler<S: Scalar>(&self) -> DataHandler<'_, E> {
         DataHandler {
             data: &self.data,
