@@ -376,6 +376,8 @@ fn pointwise_log_likelihood_has_one_column_per_element() {
     }
     let w = criteria::waic_of(&two_sites, &args, &samples).unwrap();
     assert_eq!(w, waic(&ll).unwrap());
+    let ic = criteria::information_criterion(&two_sites, &args, &samples).unwrap();
+    assert_eq!(ic, waic_with(&ll, WaicVariance::Sample).unwrap());
     let l = criteria::loo_of(&two_sites, &args, &samples).unwrap();
     assert_eq!(l, loo(&ll).unwrap());
 }

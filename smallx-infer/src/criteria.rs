@@ -28,8 +28,9 @@
 //! **Pyro.** `TracePosterior.information_criterion(pointwise=False)` returns WAIC on the
 //! deviance scale, `waic = −2·(lppd − p_waic)`, and `p_waic`, with the variance of the
 //! log-likelihood taken with one degree of freedom (as the `loo` package does): that is
-//! [`waic_with`]`(&ll, WaicVariance::Sample)` and its [`Waic::deviance`] and [`Waic::p`];
-//! `pointwise=True` is [`Waic::pointwise`] (times −2). Here all observed sites of the model
+//! [`waic_with`]`(&ll, WaicVariance::Sample)` and its [`Waic::deviance`] and [`Waic::p`]
+//! ([`information_criterion`] at posterior draws); `pointwise=True` is [`Waic::pointwise`]
+//! (times −2). Here all observed sites of the model
 //! count (Pyro refuses more than one), and ArviZ's convention ([`waic`]) is the default.
 
 use crate::arviz;
@@ -323,7 +324,7 @@ pub struct Loo {
     pub names: Vec<String>,
     /// The draws over all chains.
     pub num_samples: usize,
-    /// Set when some `k̂ᵢ > good_k`, naming those observations.
+    /// Set when some `k̂ᵢ > good_k` (or a fit failed: `k̂ᵢ` NaN), naming those observations.
     pub warning: Option<Warning>,
 }
 
@@ -368,7 +369,7 @@ pub fn loo_with_reff(loglik: &LogLik, r_eff: f64) -> Result<Loo> {
     let flagged: Vec<String> = k_hat
         .iter()
         .zip(loglik.names())
-        .filter(|(k, _)| !(**k <= good_k))
+        .filter(|(k, _)| k.is_nan() || **k > good_k)
         .map(|(_, name)| name.clone())
         .collect();
     let warning = (!flagged.is_empty()).then(|| Warning {
@@ -402,6 +403,22 @@ pub fn waic_of<M: Model>(model: &M, args: &M::Args<'_>, samples: &Samples) -> Re
 /// [`loo`] of a model at posterior draws: [`pointwise_log_likelihood`] then [`loo`].
 pub fn loo_of<M: Model>(model: &M, args: &M::Args<'_>, samples: &Samples) -> Result<Loo> {
     loo(&pointwise_log_likelihood(model, args, samples)?)
+}
+
+/// Pyro's `TracePosterior.information_criterion()` at posterior draws: WAIC with the
+/// variance over draws divided by `S − 1` ([`WaicVariance::Sample`]). Pyro's `ic["waic"]` is
+/// [`Waic::deviance`], `ic["p_waic"]` is [`Waic::p`]; with `pointwise=True`, −2 times
+/// [`Waic::pointwise`] and [`Waic::p_pointwise`]. Pyro accepts one observed site only; here
+/// every observed element of the model counts.
+pub fn information_criterion<M: Model>(
+    model: &M,
+    args: &M::Args<'_>,
+    samples: &Samples,
+) -> Result<Waic> {
+    waic_with(
+        &pointwise_log_likelihood(model, args, samples)?,
+        WaicVariance::Sample,
+    )
 }
 
 /// What [`compare`] needs of a criterion: its estimate, effective number of parameters,
