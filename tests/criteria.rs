@@ -437,3 +437,53 @@ fn stacking_weights_satisfy_the_optimality_conditions() {
         grad(1)
     );
 }
+
+/// Nearly indistinguishable models (the hard case for first-order methods) and many models:
+/// the weights satisfy the optimality conditions of the concave objective on the simplex,
+/// `gₖ = n` where `wₖ > 0` and `gₖ ≤ n` where `wₖ = 0`, `g` its gradient.
+#[test]
+fn stacking_weights_converge_for_close_models() {
+    let mut state = 12345u64;
+    let mut uniform = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    for (n, k, spread) in [
+        (1000, 3, 0.01),
+        (1000, 3, 0.1),
+        (1000, 5, 1.0),
+        (200, 4, 0.05),
+    ] {
+        let base: Vec<f64> = (0..n).map(|_| -1.0 - uniform()).collect();
+        let models: Vec<Vec<f64>> = (0..k)
+            .map(|_| {
+                base.iter()
+                    .map(|b| b + spread * (uniform() - 0.5))
+                    .collect()
+            })
+            .collect();
+        let refs: Vec<&[f64]> = models.iter().map(|m| &m[..]).collect();
+        let w = stacking_weights(&refs).unwrap();
+        assert!((w.iter().sum::<f64>() - 1.0).abs() < 1e-12);
+        let g: Vec<f64> = (0..k)
+            .map(|a| {
+                (0..n)
+                    .map(|i| {
+                        let d: f64 = (0..k).map(|b| w[b] * models[b][i].exp()).sum();
+                        models[a][i].exp() / d
+                    })
+                    .sum()
+            })
+            .collect();
+        for a in 0..k {
+            let excess = (g[a] - n as f64) / n as f64;
+            if w[a] > 0.0 {
+                assert!(excess.abs() < 1e-8, "{n} {k} {spread}: {w:?} {g:?}");
+            } else {
+                assert!(excess < 1e-8, "{n} {k} {spread}: {w:?} {g:?}");
+            }
+        }
+    }
+}
