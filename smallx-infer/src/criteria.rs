@@ -330,7 +330,7 @@ pub struct Loo {
 
 /// PSIS-LOO as ArviZ's `az.loo(idata, pointwise=True, reff=1.0)` computes it: for each
 /// observation, the importance log-weights `−log p(yᵢ | θˢ)` Pareto-smoothed with
-/// [`psis`](crate::psis::psis) (tail `M = ⌈min(S/5, 3√S)⌉`), normalised, and
+/// [`psis`] (tail `M = ⌈min(S/5, 3√S)⌉`), normalised, and
 /// `elpd_loo,ᵢ = log Σₛ exp(wᵢˢ + log p(yᵢ | θˢ))`.
 pub fn loo(loglik: &LogLik) -> Result<Loo> {
     loo_with_reff(loglik, 1.0)
