@@ -156,6 +156,9 @@ pub fn pointwise_log_likelihood<M: Model>(
     args: &M::Args<'_>,
     samples: &Samples,
 ) -> Result<LogLik> {
+    if samples.num_draws() == 0 {
+        return Err(bad("pointwise_log_likelihood", "the samples have no draws"));
+    }
     let per_site = arviz::pointwise_log_likelihood(model, args, samples)?;
     let observed = arviz::observed_data(model, args)?;
     let chains = per_site.num_chains();
