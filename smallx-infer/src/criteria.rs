@@ -341,7 +341,8 @@ pub fn loo(loglik: &LogLik) -> Result<Loo> {
 
 /// PSIS-LOO with relative efficiency `r_eff` (effective sample size over `S`, ArviZ's `reff`;
 /// it lengthens the tail to `⌈min(S/5, 3√(S/r_eff))⌉`). ArviZ's `az.loo` by default uses the
-/// mean bulk ESS of the posterior over `S` when there are several chains.
+/// posterior's effective sample size (`az.ess(method="mean")`, averaged over its variables)
+/// over `S` when there are several chains, and 1 for one chain.
 pub fn loo_with_reff(loglik: &LogLik, r_eff: f64) -> Result<Loo> {
     if !(r_eff.is_finite() && r_eff > 0.0) {
         return Err(bad(
@@ -396,9 +397,8 @@ pub fn loo_with_reff(loglik: &LogLik, r_eff: f64) -> Result<Loo> {
     })
 }
 
-/// [`waic`] of a model at posterior draws: [`pointwise_log_likelihood`] then [`waic`].
-/// The counterpart of Pyro's `posterior.information_criterion()` (see the module's note on
-/// the scale and the variance).
+/// [`waic`] of a model at posterior draws: [`pointwise_log_likelihood`] then [`waic`]
+/// (ArviZ's conventions; [`information_criterion`] gives Pyro's).
 pub fn waic_of<M: Model>(model: &M, args: &M::Args<'_>, samples: &Samples) -> Result<Waic> {
     waic(&pointwise_log_likelihood(model, args, samples)?)
 }
