@@ -8,6 +8,7 @@
 pub mod arviz;
 pub mod autoguide;
 pub mod callbacks;
+pub mod criteria;
 pub mod diagnostics;
 pub mod elbo;
 pub mod grad;
@@ -24,6 +25,7 @@ pub mod plot;
 pub mod potential;
 pub mod predictive;
 mod progress;
+pub mod psis;
 pub mod samples;
 pub mod seeds;
 pub mod svi;
@@ -32,6 +34,7 @@ pub use autoguide::{AutoDelta, AutoMultivariateNormal, AutoNormal, InitLoc};
 pub use callbacks::{
     Callback, CheckParametersConvergence, Control, Diff, LossPlateau, RunReport, StepInfo, Tracker,
 };
+pub use criteria::{Comparison, LogLik, Loo, Waic, compare, loo, waic};
 pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
 pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
