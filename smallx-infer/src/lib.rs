@@ -32,7 +32,9 @@ pub use autoguide::{AutoDelta, AutoMultivariateNormal, AutoNormal, InitLoc};
 pub use callbacks::{
     Callback, CheckParametersConvergence, Control, Diff, LossPlateau, RunReport, StepInfo, Tracker,
 };
-pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
+pub use elbo::{
+    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceGraphElbo, TraceMeanFieldElbo,
+};
 pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
 pub use init::{
