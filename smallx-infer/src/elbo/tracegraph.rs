@@ -36,9 +36,28 @@ use std::collections::HashMap;
 /// [`decaying_baseline(false)`](Self::decaying_baseline) turns the average off (baseline 0).
 ///
 /// ```
-/// use smallx::infer::{Elbo, TraceGraphElbo};
-/// let elbo = TraceGraphElbo::new().num_particles(4).baseline_beta(0.95).baseline_value("z", 1.0);
-/// assert_eq!(elbo.num_particles(), 4);
+/// use smallx::prelude::*;
+/// use smallx::infer::{Adam, Svi, TraceGraphElbo};
+///
+/// // A coin z, and one observation centred on +1 or −1 depending on it.
+/// #[model]
+/// fn model() {
+///     let z = sample!("z", Bernoulli::new(0.5));
+///     sample!("x", Normal::new(if z { 1.0 } else { -1.0 }, 1.0), obs = 1.5);
+/// }
+///
+/// #[model]
+/// fn guide() {
+///     let p = param!("p", 0.5, Constraint::Interval(0.0, 1.0));
+///     sample!("z", Bernoulli::new(p));
+/// }
+///
+/// let elbo = TraceGraphElbo::new().num_particles(8);
+/// let mut svi = Svi::new(model, guide, Adam::new(0.05), elbo).seed(2).progress(false);
+/// svi.run(1000, &()).unwrap();
+/// // The posterior P(z | x) is 1 / (1 + e⁻³) = 0.953.
+/// let p = svi.params().real("p").unwrap();
+/// assert!((p - 0.953).abs() < 0.03, "{p}");
 /// ```
 #[derive(Clone, Debug)]
 pub struct TraceGraphElbo {
