@@ -52,6 +52,8 @@ pub struct Ctx<'s, S: Scalar> {
     plates: Vec<PlateFrame>,
     /// The name prefix of the sub-models being run (`"group/"`, `"a/b/"`), empty at the top.
     prefix: String,
+    /// How many plates were entered so far in this run (gives each entry its number).
+    plate_entries: usize,
 }
 
 /// The indices of a plate in this run: all of `0..size`, or a subsample of them.
@@ -98,6 +100,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         Ctx {
             stack,
             plates: Vec::new(),
+            plate_entries: 0,
             prefix: String::new(),
         }
     }
@@ -165,10 +168,12 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             stack: &mut layer,
             plates: std::mem::take(&mut self.plates),
             prefix: std::mem::take(&mut self.prefix),
+            plate_entries: self.plate_entries,
         };
         let out = f(&mut inner);
         self.plates = inner.plates;
         self.prefix = inner.prefix;
+        self.plate_entries = inner.plate_entries;
         out
     }
 
@@ -342,7 +347,9 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             name: name.to_string(),
             size,
             subsample_size: plate.len().max(1),
+            entry: self.plate_entries,
         });
+        self.plate_entries += 1;
         Ok(plate)
     }
 

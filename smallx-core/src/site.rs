@@ -31,6 +31,11 @@ pub struct PlateFrame {
     pub size: usize,
     /// How many are used in this run.
     pub subsample_size: usize,
+    /// Which entry into a plate this is, counting every plate entered in the run: the sites
+    /// of one entry share it, and two entries of the same plate (a plate entered once per
+    /// item in a loop, Pyro's sequential `plate`) differ, which marks their sites as
+    /// conditionally independent (see `TraceGraphElbo`).
+    pub entry: usize,
 }
 
 impl PlateFrame {

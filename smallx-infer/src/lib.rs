@@ -35,7 +35,9 @@ pub use callbacks::{
     Callback, CheckParametersConvergence, Control, Diff, LossPlateau, RunReport, StepInfo, Tracker,
 };
 pub use criteria::{Comparison, LogLik, Loo, Waic, compare, loo, waic};
-pub use elbo::{Elbo, TraceElbo, TraceMeanFieldElbo};
+pub use elbo::{
+    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceGraphElbo, TraceMeanFieldElbo,
+};
 pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};
 pub use init::{

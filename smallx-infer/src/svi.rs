@@ -2,7 +2,7 @@
 
 use crate::callbacks::{Callback, Control, RunReport, StepInfo};
 use crate::elbo::{
-    Elbo, check_model_guide, first_non_finite, non_finite_error, particle_elbo, run_model_and_guide,
+    Baselines, Elbo, check_model_guide, first_non_finite, non_finite_error, run_model_and_guide,
 };
 use crate::grad::{GradMode, Objective, value_and_gradient};
 use crate::optim::Optimizer;
@@ -48,7 +48,7 @@ pub struct Svi<M, G, O, E> {
     store: ParamStore,
     rng: SmallRng,
     step: usize,
-    baseline: Option<f64>,
+    baselines: Baselines,
     checked: bool,
     skip_non_finite: bool,
     skipped: usize,
@@ -63,9 +63,9 @@ struct ElboObjective<'s, 'a, M: Model, G, E> {
     args: &'s M::Args<'a>,
     store: &'s mut ParamStore,
     seed: u64,
-    baseline: f64,
+    baselines: &'s Baselines,
     step: usize,
-    mean_elbo: f64,
+    next_baselines: Option<Baselines>,
 }
 
 impl<M: Model, G, E: Elbo> Objective for ElboObjective<'_, '_, M, G, E>
@@ -73,31 +73,27 @@ where
     G: for<'a> Model<Args<'a> = M::Args<'a>>,
 {
     fn eval<S: Scalar>(&mut self, first: Option<usize>) -> Result<Real<S>> {
-        let n = self.elbo.num_particles();
-        let mut total = Real::new(0.0);
-        let mut plain = 0.0;
+        let n = self.elbo.num_particles().max(1);
+        let mut particles = Vec::with_capacity(n);
         for p in 0..n {
             let seed = self
                 .seed
                 .wrapping_add((p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            let (model_trace, guide_trace) = run_model_and_guide::<M, G, S>(
+            particles.push(run_model_and_guide::<M, G, S>(
                 self.model, self.guide, self.args, self.store, first, seed,
-            )?;
-            let (elbo, surrogate) =
-                particle_elbo(self.elbo, &model_trace, &guide_trace, self.baseline);
-            if !elbo.is_finite() {
-                return Err(non_finite_error(
-                    self.step,
-                    "the loss",
-                    first_non_finite(&model_trace, &guide_trace),
-                    -elbo.value(),
-                ));
-            }
-            plain += elbo.value();
-            total += surrogate;
+            )?);
         }
-        self.mean_elbo = plain / n as f64;
-        Ok(-total / n as f64)
+        let estimate = self.elbo.estimate(&particles, self.baselines);
+        if !estimate.elbo.is_finite() || !estimate.surrogate.is_finite() {
+            return Err(non_finite_error(
+                self.step,
+                "the loss",
+                particles.iter().find_map(|(m, g)| first_non_finite(m, g)),
+                -estimate.elbo,
+            ));
+        }
+        self.next_baselines = Some(estimate.baselines);
+        Ok(-estimate.surrogate)
     }
 }
 
@@ -118,7 +114,7 @@ where
             store: ParamStore::new(),
             rng: SmallRng::seed_from_u64(0),
             step: 0,
-            baseline: None,
+            baselines: Baselines::default(),
             checked: false,
             skip_non_finite: false,
             skipped: 0,
@@ -192,6 +188,7 @@ where
     /// Run model and guide once with `f64`, initialise the parameters, and check that the
     /// guide fits the model.
     fn check(&mut self, args: &M::Args<'_>) -> Result<()> {
+        self.elbo.check()?;
         let seed = self.rng.next_u64();
         let (model_trace, guide_trace) = run_model_and_guide::<M, G, f64>(
             &self.model,
@@ -213,12 +210,11 @@ where
         Ok((loss, grad))
     }
 
-    fn estimate(&mut self, args: &M::Args<'_>) -> Result<(f64, Vec<f64>, f64)> {
+    fn estimate(&mut self, args: &M::Args<'_>) -> Result<(f64, Vec<f64>, Option<Baselines>)> {
         if !self.checked {
             self.check(args)?;
         }
         let seed = self.rng.next_u64();
-        let baseline = self.baseline.unwrap_or(0.0);
         let mut grad = vec![0.0; self.store.len()];
         loop {
             let mut objective = ElboObjective {
@@ -228,12 +224,12 @@ where
                 args,
                 store: &mut self.store,
                 seed,
-                baseline,
+                baselines: &self.baselines,
                 step: self.step,
-                mean_elbo: 0.0,
+                next_baselines: None,
             };
             let result = value_and_gradient(self.grad_mode, &mut objective, &mut grad);
-            let mean_elbo = objective.mean_elbo;
+            let next_baselines = objective.next_baselines;
             if self.store.len() != grad.len() {
                 // A parameter first appeared in this evaluation; evaluate again with all of them.
                 grad = vec![0.0; self.store.len()];
@@ -254,7 +250,7 @@ where
                     }),
                 });
             }
-            return Ok((loss, grad, mean_elbo));
+            return Ok((loss, grad, next_baselines));
         }
     }
 
@@ -264,7 +260,7 @@ where
     pub fn step(&mut self, args: &M::Args<'_>) -> Result<f64> {
         let estimate = self.estimate(args);
         self.step += 1;
-        let (loss, grad, mean_elbo) = match estimate {
+        let (loss, grad, next_baselines) = match estimate {
             Ok(e) => e,
             Err(Error::NonFiniteLoss { .. }) if self.skip_non_finite => {
                 self.skipped += 1;
@@ -273,10 +269,9 @@ where
             Err(e) => return Err(e),
         };
         self.optim.step(self.store.unconstrained_mut(), &grad);
-        self.baseline = Some(match self.baseline {
-            Some(b) => 0.9 * b + 0.1 * mean_elbo,
-            None => mean_elbo,
-        });
+        if let Some(b) = next_baselines {
+            self.baselines = b;
+        }
         Ok(loss)
     }
 

@@ -6,6 +6,18 @@
 //! (discrete sites, a mixture's draw, Student's t, ...) add the score-function term
 //! `(elbo − b)·(log q(z) − ⊥log q(z))`, whose value is zero and whose gradient is
 //! `(elbo − b)·∇ log q(z)` (REINFORCE with a baseline `b`, a running mean of past ELBOs).
+//!
+//! An [`Elbo`] turns the particles of one step into an estimate and a surrogate
+//! ([`Elbo::estimate`]): [`TraceElbo`] and [`TraceMeanFieldElbo`] average the particles,
+//! [`RenyiElbo`] combines their log weights into the Rényi bound (the IWAE bound at α = 0), and
+//! [`TraceGraphElbo`] gives each non-reparameterised site's score term only the costs
+//! downstream of it.
+
+mod renyi;
+mod tracegraph;
+
+pub use renyi::RenyiElbo;
+pub use tracegraph::TraceGraphElbo;
 
 use crate::autoguide::{NormalScale, TransformedNormal};
 use rand::SeedableRng;
@@ -16,11 +28,69 @@ use smallx_core::{
     Constraint, Ctx, DynDistribution, Error, Model, ParamHandler, ParamStore, Real, Result, Root,
     Scalar, Trace, TraceSite, ValueKind,
 };
+use std::collections::HashMap;
+
+/// The running baselines of the score-function terms, kept by [`Svi`](crate::Svi) from one
+/// step to the next (an ELBO returns the next ones in its [`Estimate`]).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Baselines {
+    /// The decaying average of past ELBO estimates ([`TraceElbo`]'s baseline); `None` before
+    /// the first step.
+    pub elbo: Option<f64>,
+    /// Per-site decaying averages of downstream costs ([`TraceGraphElbo`]).
+    pub sites: HashMap<String, f64>,
+}
+
+/// What an ELBO makes of the particles of one step.
+pub struct Estimate<S: Scalar> {
+    /// The estimate of the bound.
+    pub elbo: f64,
+    /// A differentiable surrogate: its value is `elbo`, its gradient the estimator of the
+    /// bound's gradient.
+    pub surrogate: Real<S>,
+    /// The baselines for the next step (kept only when the step succeeds).
+    pub baselines: Baselines,
+}
 
 /// An ELBO estimator.
 pub trait Elbo {
-    /// How many particles to average.
+    /// How many particles to run per step.
     fn num_particles(&self) -> usize;
+    /// Check the options before the first step.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+    /// Combine the particles of one step (model and guide traces, as
+    /// [`run_model_and_guide`] makes them) into the estimate and its surrogate. The default
+    /// averages [`particle_elbo`] over the particles, with a decaying average (0.9) of past
+    /// estimates as the baseline of the score-function terms.
+    fn estimate<S: Scalar, R>(
+        &self,
+        particles: &[TracePair<S, R>],
+        baselines: &Baselines,
+    ) -> Estimate<S>
+    where
+        Self: Sized,
+    {
+        let b = baselines.elbo.unwrap_or(0.0);
+        let mut total = Real::new(0.0);
+        let mut plain = 0.0;
+        for (model_trace, guide_trace) in particles {
+            let (value, surrogate) = particle_elbo(self, model_trace, guide_trace, b);
+            plain += value.value();
+            total += surrogate;
+        }
+        let n = particles.len().max(1) as f64;
+        let mean = plain / n;
+        Estimate {
+            elbo: mean,
+            surrogate: total / n,
+            baselines: Baselines {
+                elbo: Some(baselines.elbo.map_or(mean, |b| 0.9 * b + 0.1 * mean)),
+                sites: HashMap::new(),
+            },
+        }
+    }
     /// `KL(q ‖ p)` between a guide site and the model site of the same name when this ELBO
     /// computes it in closed form; `None` to use the Monte Carlo estimate `log p − log q`.
     fn analytic_kl<S: Scalar>(
