@@ -29,7 +29,7 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution as _, Uniform};
 use rayon::prelude::*;
-use smallx_core::{Constraint, Error, Model, ParamStore, Result, Value};
+use smallx_core::{Constraint, Error, Model, ParamStore, Result, Trace, Value};
 
 /// The name of the particles in [`Svgd::params`] (Pyro's `svgd_particles`).
 pub const PARTICLES: &str = "svgd_particles";
@@ -200,7 +200,11 @@ where
         }
     }
 
-    fn potential<'m, 'a>(&'m self, args: &'m M::Args<'a>) -> Result<Potential<'m, 'a, M>> {
+    /// The potential at `args` (checked against the particles), and the discovery run.
+    fn potential<'m, 'a>(
+        &'m self,
+        args: &'m M::Args<'a>,
+    ) -> Result<(Potential<'m, 'a, M>, Trace<f64>)> {
         let mut rng = SmallRng::seed_from_u64(derive(self.seed, u64::MAX));
         let (potential, prior) = Potential::discover(&self.model, args, &mut rng)?;
         crate::latent::require_full_data(&prior, "SVGD")?;
@@ -216,9 +220,10 @@ where
                 potential.dim()
             )));
         }
-        Ok(potential
+        let potential = potential
             .grad_mode(self.grad_mode)
-            .eval_seed(derive(self.seed, u64::MAX - 1)))
+            .eval_seed(derive(self.seed, u64::MAX - 1));
+        Ok((potential, prior))
     }
 
     fn initialise(&mut self, args: &M::Args<'_>) -> Result<()> {
@@ -230,16 +235,9 @@ where
         self.init.validate()?;
         let n = self.num_particles;
         let (particles, dim) = {
-            let mut potential = self.potential(args)?;
+            let (mut potential, discovery) = self.potential(args)?;
             let (model, dim) = (&self.model, potential.dim());
             let mut particles = Vec::with_capacity(n * dim);
-            let discovery = smallx_core::get_trace(
-                model,
-                args,
-                &mut SmallRng::seed_from_u64(derive(self.seed, u64::MAX)),
-            )?
-            .into_parts()
-            .0;
             for j in 0..n {
                 let mut rng = SmallRng::seed_from_u64(derive(self.seed, j as u64));
                 // Each particle starts from its own prior draw (for the strategies that use one).
@@ -295,7 +293,7 @@ where
                 d
             )));
         }
-        let potential = self.potential(args)?;
+        let (potential, _) = self.potential(args)?;
         let x = self.store.unconstrained();
         let mut grad = vec![0.0; n * d];
         let log_densities: Vec<f64> = grad
@@ -397,10 +395,7 @@ where
     /// `Predictive::posterior`, ArviZ export). Draws of one chain of particles are not a Markov
     /// chain: the summary's R-hat and ESS do not apply.
     pub fn samples(&self, args: &M::Args<'_>) -> Result<Samples> {
-        self.rows(
-            args,
-            0..self.num_particles.min(self.store.len() / self.dim.max(1)),
-        )
+        self.rows(args, 0..self.store.len() / self.dim.max(1))
     }
 
     /// `n` draws from the particle approximation (particles picked uniformly, with
@@ -419,7 +414,7 @@ where
         if self.store.is_empty() {
             return Err(self.no_particles());
         }
-        let mut potential = self.potential(args)?;
+        let (mut potential, _) = self.potential(args)?;
         let d = self.dim;
         let x = self.store.unconstrained();
         let columns = potential.columns();
