@@ -1,13 +1,15 @@
 //! The reference workloads W1–W8 (data/README.md and ../shared/bench-data/README.md), with
 //! the peers' settings and timing policy, one JSON line each on stdout.
 //!
-//! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w7` a subset.
+//! `cargo bench --bench workloads` runs all; `cargo bench --bench workloads -- w1 w7` a subset
+//! (`svgd`: SVGD steps on the BEST model for 10, 100 and 1000 particles).
 //! Timing: one short warm-up call first; a timed run under 2 s is repeated 5 times with the
 //! same seed and the median is reported (all repetitions in `wall_s_all`).
 
 use smallx::infer::diagnostics::ess_bulk;
 use smallx::infer::{
-    Adam, AutoNormal, GradMode, Importance, Mcmc, Metropolis, Nuts, Samples, Svi, TraceElbo,
+    Adam, AutoNormal, GradMode, Importance, Mcmc, Metropolis, Nuts, RbfKernel, Samples, Svgd, Svi,
+    TraceElbo,
 };
 use smallx::prelude::*;
 use std::time::Instant;
@@ -256,6 +258,38 @@ fn w3() {
         (wall, all),
         result,
     );
+}
+
+/// SVGD on the BEST model (5 unconstrained coordinates): time per step for 10, 100 and 1000
+/// particles (the gradients are O(N), the Stein force O(N²·d)). The initial particles are
+/// drawn by one untimed step; the timed run is `steps` further steps (its repetitions continue
+/// the same particles).
+fn svgd() {
+    let data = load("best.json", &["group1", "group2"]);
+    let (g1, g2) = (reals(&data, "group1"), reals(&data, "group2"));
+    let args = (&g1[..], &g2[..]);
+    for (n, steps) in [(10, 200), (100, 100), (1000, 10)] {
+        let mut svgd = Svgd::new(best, RbfKernel::new(), Adam::new(0.05))
+            .num_particles(n)
+            .seed(0)
+            .progress(false);
+        svgd.step(&args).expect("SVGD starts");
+        let (wall, all, ()) = timed(|| {
+            svgd.run(steps, &args).expect("SVGD runs");
+        });
+        let last = svgd.history().last().copied().expect("a step");
+        emit(
+            "best_svgd",
+            &format!("SVGD, RBF kernel (univariate), Adam 0.05, {n} particles"),
+            "svgd_step",
+            steps,
+            (wall, all),
+            format!(
+                "{{\"particles\": {n}, \"mean_log_density\": {:.4}, \"force_norm\": {:.3e}}}",
+                last.mean_log_density, last.force_norm
+            ),
+        );
+    }
 }
 
 fn w4() {
@@ -555,6 +589,7 @@ fn main() {
         ("w6", w6),
         ("w7", w7),
         ("w8", w8),
+        ("svgd", svgd),
     ] {
         if wanted(name) {
             run();

@@ -1,4 +1,4 @@
-//! smallx inference: SVI with swappable guides and autoguides, importance sampling,
+//! smallx inference: SVI with swappable guides and autoguides, SVGD, importance sampling,
 //! MCMC (Metropolis, HMC, NUTS), MAP, predictive distributions and diagnostics. Every
 //! algorithm runs models through the runtime's handlers; gradients come from one entry point,
 //! forward-mode dual numbers or a reverse-mode tape.
@@ -28,6 +28,7 @@ mod progress;
 pub mod psis;
 pub mod samples;
 pub mod seeds;
+pub mod svgd;
 pub mod svi;
 
 pub use autoguide::{AutoDelta, AutoMultivariateNormal, AutoNormal, InitLoc};
@@ -52,4 +53,5 @@ pub use optim::{Adam, Optimizer, Sgd};
 pub use potential::Potential;
 pub use predictive::{Predictive, PredictiveResult};
 pub use samples::{ChainStats, Samples, SiteDraws, Summary, SummaryRow};
+pub use svgd::{ImqKernel, RbfKernel, SteinKernel, SteinMode, Svgd, SvgdStep};
 pub use svi::Svi;

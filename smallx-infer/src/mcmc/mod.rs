@@ -259,16 +259,7 @@ impl<K: Kernel> Mcmc<K> {
         let mut samples = Samples::new(self.chains);
         for (c, chain) in chains.into_iter().enumerate() {
             let chain = chain?;
-            let width: usize = chain.columns.iter().map(|col| col.len).sum();
-            if width > 0 {
-                for row in chain.flat.chunks(width) {
-                    let mut at = 0;
-                    for col in &chain.columns {
-                        samples.push_numbers(c, &col.name, col.kind, &row[at..at + col.len])?;
-                        at += col.len;
-                    }
-                }
-            }
+            push_rows(&mut samples, c, &chain.columns, &chain.flat)?;
             *samples.stats_mut(c) = chain.stats;
         }
         crate::predictive::add_deterministic(self.kernel.model(), args, &mut samples, self.seed)?;
@@ -368,6 +359,27 @@ impl<K: Kernel> Mcmc<K> {
         };
         Ok(record)
     }
+}
+
+/// Append recorded rows (the numbers [`Potential::record`] writes, one row per draw, column
+/// after column) to chain `chain` of `samples`.
+pub(crate) fn push_rows(
+    samples: &mut Samples,
+    chain: usize,
+    columns: &[Column],
+    flat: &[f64],
+) -> Result<()> {
+    let width: usize = columns.iter().map(|col| col.len).sum();
+    if width > 0 {
+        for row in flat.chunks(width) {
+            let mut at = 0;
+            for col in columns {
+                samples.push_numbers(chain, &col.name, col.kind, &row[at..at + col.len])?;
+                at += col.len;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The kept draws of one chain: one row of numbers per draw, column after column.
