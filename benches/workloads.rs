@@ -260,26 +260,42 @@ fn w3() {
     );
 }
 
-/// SVGD on the BEST model (5 unconstrained coordinates): time per step for 10, 100 and 1000
-/// particles (the gradients are O(N), the Stein force O(N²·d)). The initial particles are
-/// drawn by one untimed step; the timed run is `steps` further steps (its repetitions continue
-/// the same particles).
+/// SVGD on the BEST model (5 unconstrained coordinates) and on W7's hierarchical model with
+/// J = 100 (104 coordinates): time per step for 10, 100 and 1000 particles (the gradients are
+/// O(N), the Stein force O(N²·d)). The initial particles are drawn by one untimed step; the
+/// timed run is `steps` further steps (its repetitions continue the same particles).
 fn svgd() {
     let data = load("best.json", &["group1", "group2"]);
     let (g1, g2) = (reals(&data, "group1"), reals(&data, "group2"));
-    let args = (&g1[..], &g2[..]);
-    for (n, steps) in [(10, 200), (100, 100), (1000, 10)] {
-        let mut svgd = Svgd::new(best, RbfKernel::new(), Adam::new(0.05))
+    svgd_steps("best_svgd", best, &(&g1[..], &g2[..]), [200, 100, 10]);
+    let j = 100;
+    let (group, x, y) = hier_data(j);
+    svgd_steps(
+        "w7_svgd",
+        hier,
+        &(j, &group[..], &x[..], &y[..]),
+        [50, 10, 2],
+    );
+}
+
+/// `steps[k]` timed SVGD steps of `model` with 10, 100 and 1000 particles.
+fn svgd_steps<M>(workload: &str, model: M, args: &M::Args<'_>, steps: [usize; 3])
+where
+    M: Model + Clone + Sync,
+    for<'a> M::Args<'a>: Sync,
+{
+    for (n, steps) in [10, 100, 1000].into_iter().zip(steps) {
+        let mut svgd = Svgd::new(model.clone(), RbfKernel::new(), Adam::new(0.05))
             .num_particles(n)
             .seed(0)
             .progress(false);
-        svgd.step(&args).expect("SVGD starts");
+        svgd.step(args).expect("SVGD starts");
         let (wall, all, ()) = timed(|| {
-            svgd.run(steps, &args).expect("SVGD runs");
+            svgd.run(steps, args).expect("SVGD runs");
         });
         let last = svgd.history().last().copied().expect("a step");
         emit(
-            "best_svgd",
+            workload,
             &format!("SVGD, RBF kernel (univariate), Adam 0.05, {n} particles"),
             "svgd_step",
             steps,
