@@ -439,6 +439,7 @@ fn integers_start_inference_where_reals_are_expected() {
     // Integer initial values for real sites, exactly; nothing runs but the start.
     let map = Map::new(&model)
         .max_steps(0)
+        .allow_unconverged(true)
         .init(Data::from_json(r#"{"a": 1, "b": 2}"#).unwrap())
         .run(&(&x[..],))
         .unwrap();

@@ -212,6 +212,17 @@ pub enum Error {
         /// Why, and what to do instead.
         detail: String,
     },
+    /// An iterative algorithm that stopped before meeting its convergence criterion (its
+    /// step limit, or no further progress): the estimate is not trustworthy.
+    #[error("{algorithm} did not converge after {steps} steps: {detail}")]
+    NotConverged {
+        /// The algorithm.
+        algorithm: &'static str,
+        /// How many steps it took.
+        steps: usize,
+        /// Why it stopped, and how far from converged it was.
+        detail: String,
+    },
     /// An algorithm configured with invalid options.
     #[error("{algorithm}: {detail}")]
     Config {
