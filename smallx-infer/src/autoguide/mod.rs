@@ -8,28 +8,44 @@ mod dist;
 
 pub use dist::{NormalScale, PointMass, TransformedNormal};
 
-use crate::init::{Init, initial_point, write_values};
+use crate::init::{Init, MAX_INIT_ATTEMPTS, init_to_median, initial_point, write_values};
 use crate::latent::{LatentSite, LatentSpace};
 use nalgebra::{DMatrix, DVector};
 use rand::SeedableRng;
 use rand::rngs::SmallRng;
 use smallx_core::{
     Constraint, Ctx, Data, Error, Model, ParamStore, Plate, PlateFrame, Real, Result, Scalar,
-    Value, ValueKind,
+    Value, ValueKind, get_trace,
 };
 use std::sync::OnceLock;
 
-/// Where an autoguide starts, in the unconstrained space.
-#[derive(Clone, Debug, Default)]
+/// Where an autoguide starts, in the unconstrained space. The strategies are those of
+/// [`Init`], turned into a point by the same [`initial_point`].
+#[derive(Clone, Debug)]
 pub enum InitLoc {
+    /// The median of `num_samples` prior draws, per unconstrained coordinate (NumPyro's
+    /// `init_to_median`, the default of its autoguides, with its 15 draws): the run that
+    /// discovers the latent sites (a generator seeded with 0) and `num_samples − 1` more (a
+    /// generator seeded with 1), so the start is reproducible.
+    Median {
+        /// How many prior draws (at least 1).
+        num_samples: usize,
+    },
     /// Every unconstrained coordinate 0 (Pyro's `init_to_feasible`): the median of the
     /// bijection, e.g. 1 for a positive site, the midpoint of an interval.
-    #[default]
     Feasible,
     /// One draw from the prior.
     PriorDraw,
-    /// The given (constrained) values for the named sites, feasible for the others.
+    /// The given (constrained) values for the named sites, the prior median (15 draws) for
+    /// the others.
     Values(Data),
+}
+
+impl Default for InitLoc {
+    /// The median of 15 prior draws (NumPyro's default).
+    fn default() -> Self {
+        InitLoc::Median { num_samples: 15 }
+    }
 }
 
 /// The model's latent space, the initial unconstrained point, and each site's parameter
@@ -89,7 +105,7 @@ impl Discovery {
         Discovery {
             name,
             naming,
-            init: InitLoc::Feasible,
+            init: InitLoc::default(),
             subsampling: true,
             cell: OnceLock::new(),
         }
@@ -112,30 +128,44 @@ impl Discovery {
         }
         // The same strategies, and the same policy for unknown names, as the samplers'.
         let strategy = match &self.init {
+            InitLoc::Median { num_samples } => Init::Median {
+                num_samples: *num_samples,
+            },
             InitLoc::Feasible => Init::Feasible,
             InitLoc::PriorDraw => Init::Prior,
-            InitLoc::Values(data) => Init::Values(data.clone()),
+            InitLoc::Values(_) => init_to_median(),
         };
-        let mut no_more_draws = || {
-            Err(Error::Config {
-                algorithm: self.name,
-                detail: "autoguides start from one prior draw".into(),
-            })
-        };
-        let init = match &strategy {
-            Init::Values(data) => {
-                let mut u = vec![0.0; space.dim()];
-                write_values(&space, data, &mut u, "InitLoc::Values")?;
-                u
+        // init_to_median's further draws; a draw at which a distribution cannot be built (a
+        // parameter out of its range) is redrawn.
+        let mut draws = SmallRng::seed_from_u64(1);
+        let mut draw_prior = || {
+            let mut attempt = 1;
+            loop {
+                match get_trace(model, args, &mut draws) {
+                    Err(Error::InvalidDistribution { .. }) if attempt < MAX_INIT_ATTEMPTS => {
+                        attempt += 1;
+                    }
+                    other => return other.map(|t| t.into_parts().0),
+                }
             }
-            other => initial_point(
-                &space,
-                other,
-                &trace,
-                &mut no_more_draws,
-                &mut SmallRng::seed_from_u64(0),
-            )?,
         };
+        let mut init = initial_point(
+            &space,
+            &strategy,
+            &trace,
+            &mut draw_prior,
+            &mut SmallRng::seed_from_u64(0),
+        )
+        .map_err(|e| match e {
+            Error::Config { detail, .. } => Error::Config {
+                algorithm: self.name,
+                detail: format!("init_loc: {detail}"),
+            },
+            other => other,
+        })?;
+        if let InitLoc::Values(data) = &self.init {
+            write_values(&space, data, &mut init, "InitLoc::Values")?;
+        }
         let param_names = space
             .sites()
             .iter()
@@ -261,8 +291,8 @@ pub struct AutoNormal<M> {
 }
 
 impl<M: Model> AutoNormal<M> {
-    /// A guide for `model` (pass the conditioned model), starting at the feasible point with
-    /// scale 0.1.
+    /// A guide for `model` (pass the conditioned model), starting at the prior median
+    /// ([`InitLoc::Median`], NumPyro's default) with scale 0.1.
     pub fn new(model: M) -> Self {
         AutoNormal {
             model,
@@ -370,7 +400,8 @@ pub struct AutoMultivariateNormal<M> {
 }
 
 impl<M: Model> AutoMultivariateNormal<M> {
-    /// A guide for `model`, starting at the feasible point with `L = 0.1·I`.
+    /// A guide for `model`, starting at the prior median ([`InitLoc::Median`]) with
+    /// `L = 0.1·I`.
     pub fn new(model: M) -> Self {
         AutoMultivariateNormal {
             model,
@@ -454,7 +485,7 @@ pub struct AutoDelta<M> {
 }
 
 impl<M: Model> AutoDelta<M> {
-    /// A guide for `model`, starting at the feasible point.
+    /// A guide for `model`, starting at the prior median ([`InitLoc::Median`]).
     pub fn new(model: M) -> Self {
         AutoDelta {
             model,
