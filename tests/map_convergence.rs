@@ -333,3 +333,90 @@ fn autoguides_start_at_the_prior_median() {
         assert!((u[0] - m).abs() < 1e-12, "{name}: {} vs {m}", u[0]);
     }
 }
+
+// Parameters and autoguide scales that cannot be used are errors naming them, not NaN.
+
+#[model]
+fn with_scale() {
+    let s = param!("noise", 1.0, Constraint::Positive);
+    sample!("z", Normal::new(0.0, s));
+}
+
+fn assert_param_error(err: Error, name: &str, needle: &str) {
+    match &err {
+        Error::Param { site, .. } => assert_eq!(site, name, "{err}"),
+        other => panic!("expected Error::Param naming `{name}`, got {other:?}"),
+    }
+    assert!(err.to_string().contains(needle), "{err}");
+}
+
+#[test]
+fn a_parameter_whose_bijection_underflows_or_is_nan_is_an_error_naming_it() {
+    let mut store = ParamStore::new();
+    let mut rng = SmallRng::seed_from_u64(0);
+    get_trace_with_params(&with_scale, &(), &mut rng, &mut store).unwrap();
+    // exp(−800) is 0: on the boundary of the positive half-line.
+    store.unconstrained_mut()[0] = -800.0;
+    let err = get_trace_with_params(&with_scale, &(), &mut rng, &mut store).unwrap_err();
+    assert_param_error(err, "noise", "outside the support");
+    store.unconstrained_mut()[0] = f64::NAN;
+    let err = get_trace_with_params(&with_scale, &(), &mut rng, &mut store).unwrap_err();
+    assert_param_error(err, "noise", "NaN");
+    // Setting a non-finite coordinate is refused up front, and leaves the store unchanged.
+    store.unconstrained_mut()[0] = 0.0;
+    let err = store.set_unconstrained(&[f64::INFINITY]).unwrap_err();
+    assert_param_error(err, "noise", "inf");
+    assert_eq!(store.unconstrained(), [0.0]);
+}
+
+#[test]
+fn an_autoguide_scale_that_underflows_is_an_error_naming_the_parameter() {
+    let model = condition(far, data! { "y" => 55.0 });
+    let args = (55.0,);
+    let guide = AutoNormal::new(&model);
+    let mut store = ParamStore::new();
+    let mut rng = SmallRng::seed_from_u64(0);
+    get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap();
+    let offset = store.get("AutoNormal.scale.loc").unwrap().offset();
+    store.unconstrained_mut()[offset] = -800.0;
+    let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();
+    assert_param_error(err, "AutoNormal.scale.loc", "outside the support");
+
+    let guide = AutoMultivariateNormal::new(&model);
+    let mut store = ParamStore::new();
+    get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap();
+    // The first unconstrained coordinate of L is the log of its first diagonal entry.
+    let offset = store
+        .get("AutoMultivariateNormal.scale_tril")
+        .unwrap()
+        .offset();
+    store.unconstrained_mut()[offset] = -800.0;
+    let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();
+    assert_param_error(err, "AutoMultivariateNormal.scale_tril", "diagonal");
+}
+
+#[test]
+fn autoguide_options_out_of_range_are_errors_naming_them() {
+    let model = condition(far, data! { "y" => 55.0 });
+    let args = (55.0,);
+    let mut rng = SmallRng::seed_from_u64(0);
+    for scale in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        let mut store = ParamStore::new();
+        let guide = AutoNormal::new(&model).init_scale(scale);
+        let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();
+        assert!(matches!(err, Error::Config { algorithm: "AutoNormal", .. }), "{err:?}");
+        assert!(err.to_string().contains("init_scale"), "{err}");
+        let guide = AutoMultivariateNormal::new(&model).init_scale(scale);
+        let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();
+        assert!(err.to_string().contains("init_scale"), "{err}");
+    }
+    let guide = AutoNormal::new(&model);
+    let mut store = ParamStore::new();
+    get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap();
+    for q in [0.0, 1.0, 1.5, -0.2, f64::NAN] {
+        let err = guide.quantile(&store, q).unwrap_err();
+        assert!(err.to_string().contains("(0, 1)"), "{err}");
+    }
+    let median = guide.quantile(&store, 0.5).unwrap();
+    assert!(median.get("loc").unwrap().as_f64().unwrap().is_finite());
+}

@@ -49,12 +49,22 @@ impl ParamEntry {
         self.len == 0
     }
     /// The constrained value at unconstrained coordinates `u` (this entry's slice), lifting
-    /// coordinate `offset + i` with `lift`, and `ln |det J|` of the transform.
+    /// coordinate `offset + i` with `lift`, and `ln |det J|` of the transform. An error names
+    /// the parameter when a coordinate is not finite or the value is not usable: not finite,
+    /// or on the boundary of an open support because the bijection overflowed or underflowed
+    /// (`exp(u)` is 0 below `u ≈ −745`), which would otherwise reach the model as NaN.
     fn constrained<S: Scalar>(
         &self,
         u: &[f64],
         lift: impl Fn(usize, f64) -> Real<S>,
-    ) -> (Value<S>, Real<S>) {
+    ) -> Result<(Value<S>, Real<S>)> {
+        if let Some(k) = u.iter().position(|x| !x.is_finite()) {
+            return Err(self.unusable(format!(
+                "unconstrained coordinate {k} is {} (the optimiser diverged, or the store was \
+                 set to it); lower the learning rate or reset the parameter",
+                u[k]
+            )));
+        }
         // Small parameters (the common case) are lifted on the stack.
         let mut small = [Real::<S>::new(0.0); 8];
         let heap: Vec<Real<S>>;
@@ -71,10 +81,63 @@ impl ParamEntry {
                 .collect();
             &heap
         };
-        // The shape and length were validated when the entry was created.
-        self.constraint
+        let (value, log_det) = self
+            .constraint
             .forward(lifted, self.kind)
-            .unwrap_or_else(|_| (Value::Real(Real::new(f64::NAN)), Real::new(f64::NAN)))
+            .map_err(|e| self.unusable(e.to_string()))?;
+        self.check_value(&value, u)?;
+        Ok((value, log_det))
+    }
+
+    /// The constrained value must be finite, strictly inside an open support bounded by an
+    /// exponential (positive, greater-than, less-than), and a Cholesky factor's diagonal
+    /// positive.
+    fn check_value<S: Scalar>(&self, value: &Value<S>, u: &[f64]) -> Result<()> {
+        let elements: &[Real<S>] = match value {
+            Value::Real(x) => std::slice::from_ref(x),
+            Value::RealVec(v) => v.as_slice(),
+            Value::Matrix(m) => m.as_slice(),
+            _ => return Ok(()),
+        };
+        let strict = matches!(
+            self.constraint,
+            Constraint::Positive | Constraint::GreaterThan(_) | Constraint::LessThan(_)
+        );
+        let bad = elements.iter().position(|x| {
+            let x = x.value();
+            !x.is_finite() || (strict && !self.constraint.contains(x))
+        });
+        if let Some(i) = bad {
+            let x = elements[i].value();
+            let at = if u.len() == elements.len() {
+                format!("unconstrained coordinate {}", u[i])
+            } else {
+                format!("unconstrained coordinates {u:?}")
+            };
+            return Err(self.unusable(format!(
+                "element {i} is {x} at {at}, outside the support {} (the bijection overflowed \
+                 or underflowed: the optimiser moved it too far); lower the learning rate, or \
+                 reparameterise",
+                self.constraint
+            )));
+        }
+        if let (Constraint::LowerCholesky, Value::Matrix(m)) = (self.constraint, value) {
+            if let Some(i) = (0..m.nrows()).find(|&i| m[(i, i)].value() <= 0.0) {
+                return Err(self.unusable(format!(
+                    "diagonal entry ({i}, {i}) of the Cholesky factor is {} (exp underflowed: \
+                     the optimiser moved it too far); lower the learning rate",
+                    m[(i, i)].value()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    fn unusable(&self, detail: String) -> Error {
+        Error::Param {
+            site: self.name.clone(),
+            detail,
+        }
     }
 }
 
@@ -150,11 +213,13 @@ impl ParamStore {
             .map(|e| &self.values[e.offset..e.offset + e.len])
     }
 
-    /// The constrained value of `name`.
+    /// The constrained value of `name` (`None` also when its coordinates are not finite or
+    /// map outside its support; [`ParamHandler`] reports that as an error naming it).
     pub fn value(&self, name: &str) -> Option<Value<f64>> {
-        self.get(name).map(|e| {
+        self.get(name).and_then(|e| {
             e.constrained::<f64>(&self.values[e.offset..e.offset + e.len], |_, u| Real(u))
-                .0
+                .ok()
+                .map(|(v, _)| v)
         })
     }
 
@@ -199,7 +264,8 @@ impl ParamStore {
     }
 
     /// Overwrite all unconstrained coordinates (the layout of
-    /// [`unconstrained`](ParamStore::unconstrained)).
+    /// [`unconstrained`](ParamStore::unconstrained)); a non-finite coordinate is an error
+    /// naming its parameter, and leaves the store unchanged.
     pub fn set_unconstrained(&mut self, flat: &[f64]) -> Result<()> {
         if flat.len() != self.values.len() {
             return Err(Error::Param {
@@ -208,6 +274,20 @@ impl ParamStore {
                     "expected {} unconstrained coordinates, got {}",
                     self.values.len(),
                     flat.len()
+                ),
+            });
+        }
+        if let Some(i) = flat.iter().position(|x| !x.is_finite()) {
+            let name = self
+                .entries
+                .iter()
+                .find(|e| i >= e.offset && i < e.offset + e.len)
+                .map_or("(all)", |e| e.name.as_str());
+            return Err(Error::Param {
+                site: name.to_string(),
+                detail: format!(
+                    "unconstrained coordinate {i} of the store would be {}, not finite",
+                    flat[i]
                 ),
             });
         }
@@ -298,7 +378,7 @@ impl<S: Scalar> Handler<S> for ParamHandler<'_> {
         let (value, _) = entry.constrained::<S>(u, |i, u| match first {
             Some(k) if i >= k => Real::variable(u, i - k),
             _ => Real::new(u),
-        });
+        })?;
         site.value = Some(value);
         Ok(())
     }

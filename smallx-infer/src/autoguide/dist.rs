@@ -31,7 +31,8 @@ pub struct TransformedNormal<S: Scalar> {
 }
 
 impl<S: Scalar> TransformedNormal<S> {
-    /// A normal over the unconstrained coordinates of a value of `kind` in `support`.
+    /// A normal over the unconstrained coordinates of a value of `kind` in `support`; `loc`
+    /// must be finite and the scales (a Cholesky factor's diagonal) positive and finite.
     pub fn new(
         loc: DVector<Real<S>>,
         scale: NormalScale<S>,
@@ -55,6 +56,24 @@ impl<S: Scalar> TransformedNormal<S> {
                     "{kind} in {support} has {d}, loc has {}, scale {scale_len}",
                     loc.len()
                 ),
+            });
+        }
+        if let Some(x) = loc.iter().map(|x| x.value()).find(|x| !x.is_finite()) {
+            return Err(DistError::NotFinite {
+                param: "loc",
+                value: x,
+            });
+        }
+        // Standard deviations (a Cholesky factor's diagonal) must be positive and finite; a
+        // scale that underflowed to 0 would give NaN log-densities.
+        let diagonal: Vec<f64> = match &scale {
+            NormalScale::Diagonal(s) => s.iter().map(|x| x.value()).collect(),
+            NormalScale::Cholesky(l) => (0..l.nrows()).map(|i| l[(i, i)].value()).collect(),
+        };
+        if let Some(&x) = diagonal.iter().find(|x| !(x.is_finite() && **x > 0.0)) {
+            return Err(DistError::NotPositive {
+                param: "scale",
+                value: x,
             });
         }
         Ok(TransformedNormal {

@@ -255,6 +255,18 @@ impl Discovery {
     }
 }
 
+/// An autoguide's `init_scale` must be positive and finite.
+fn check_init_scale(algorithm: &'static str, scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            algorithm,
+            detail: format!("init_scale must be positive and finite, got {scale}"),
+        })
+    }
+}
+
 /// Each latent site's constrained value at the unconstrained coordinates `u(site)`.
 fn constrained_sites(
     proto: &Prototype,
@@ -305,7 +317,8 @@ impl<M: Model> AutoNormal<M> {
             }),
         }
     }
-    /// The initial standard deviation of every unconstrained coordinate.
+    /// The initial standard deviation of every unconstrained coordinate (default 0.1; it
+    /// must be positive and finite, which the first run checks).
     pub fn init_scale(mut self, scale: f64) -> Self {
         self.init_scale = scale;
         self
@@ -321,9 +334,16 @@ impl<M: Model> AutoNormal<M> {
         self.quantile(store, 0.5)
     }
 
-    /// The `q`-quantile of each latent site, elementwise: `T(loc + scale·Φ⁻¹(q))`. Exact for
-    /// elementwise bijections; simplex and Cholesky sites are refused.
+    /// The `q`-quantile of each latent site, elementwise: `T(loc + scale·Φ⁻¹(q))`, for `q` in
+    /// `(0, 1)` (otherwise an error). Exact for elementwise bijections; simplex and Cholesky
+    /// sites are refused.
     pub fn quantile(&self, store: &ParamStore, q: f64) -> Result<Data> {
+        if !(q > 0.0 && q < 1.0) {
+            return Err(Error::Config {
+                algorithm: "AutoNormal::quantile",
+                detail: format!("the quantile q must lie in the open interval (0, 1), got {q}"),
+            });
+        }
         let proto = self.discovery.known()?;
         let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * q - 1.0);
         constrained_sites(proto, |site| {
@@ -353,6 +373,7 @@ impl<M: Model> Model for AutoNormal<M> {
         "AutoNormal"
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        check_init_scale("AutoNormal", self.init_scale)?;
         let proto = self.discovery.get(&self.model, args)?;
         for (plate_frame, members) in &proto.groups {
             let plate = Discovery::enter(cx, plate_frame)?;
@@ -412,7 +433,8 @@ impl<M: Model> AutoMultivariateNormal<M> {
             },
         }
     }
-    /// The initial scale of the diagonal of `L`.
+    /// The initial scale of the diagonal of `L` (default 0.1; it must be positive and
+    /// finite, which the first run checks).
     pub fn init_scale(mut self, scale: f64) -> Self {
         self.init_scale = scale;
         self
@@ -439,6 +461,7 @@ impl<M: Model> Model for AutoMultivariateNormal<M> {
         "AutoMultivariateNormal"
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        check_init_scale("AutoMultivariateNormal", self.init_scale)?;
         let proto = self.discovery.get(&self.model, args)?;
         let d = proto.space.dim();
         let loc: DVector<Real<S>> = cx.param(
