@@ -2,9 +2,7 @@
 //! (the prior median), reports the log-joint at the point it returns, and says so when it
 //! does not converge; autoguides start at the prior median.
 
-use smallx::infer::{
-    AutoDelta, AutoMultivariateNormal, AutoNormal, Init, Map, Metropolis,
-};
+use smallx::infer::{AutoDelta, AutoMultivariateNormal, AutoNormal, Init, Map, Metropolis};
 use smallx::prelude::*;
 
 use rand_distr::{Distribution as _, StandardNormal};
@@ -50,10 +48,7 @@ fn simulate() -> (Vec<f64>, Vec<f64>) {
 fn log_joint(x: &[f64], y: &[f64], b0: f64, b1: f64, sigma: f64) -> f64 {
     let ln_2pi = (2.0 * std::f64::consts::PI).ln();
     let normal = |v: f64, m: f64, s: f64| -0.5 * ((v - m) / s).powi(2) - s.ln() - 0.5 * ln_2pi;
-    normal(b0, 0.0, BETA_SD)
-        + normal(b1, 0.0, BETA_SD)
-        + SIGMA_RATE.ln()
-        - SIGMA_RATE * sigma
+    normal(b0, 0.0, BETA_SD) + normal(b1, 0.0, BETA_SD) + SIGMA_RATE.ln() - SIGMA_RATE * sigma
         + x.iter()
             .zip(y)
             .map(|(&xi, &yi)| normal(yi, b0 + b1 * xi, sigma))
@@ -121,7 +116,10 @@ fn the_exact_mode_is_a_stationary_point_of_the_written_out_log_joint() {
         assert!(derivative.abs() < 1e-6, "coordinate {k}: {derivative}");
     }
     // The simulated data look like kidiq.
-    assert!((m[0] - 77.5).abs() < 10.0 && (m[1] - 11.8).abs() < 10.0, "{m:?}");
+    assert!(
+        (m[0] - 77.5).abs() < 10.0 && (m[1] - 11.8).abs() < 10.0,
+        "{m:?}"
+    );
     assert!((m[2] - 19.9).abs() < 3.0, "{m:?}");
 }
 
@@ -189,7 +187,11 @@ fn map_with_too_few_steps_says_it_did_not_converge() {
         "{err:?}"
     );
     let message = err.to_string();
-    for needle in ["max_steps = 3", "posterior standard deviations", "gradient norm"] {
+    for needle in [
+        "max_steps = 3",
+        "posterior standard deviations",
+        "gradient norm",
+    ] {
         assert!(message.contains(needle), "{message}");
     }
 }
@@ -321,7 +323,9 @@ fn autoguides_start_at_the_prior_median() {
         let guide = AutoMultivariateNormal::new(&model);
         get_trace_with_params(&guide, &args, &mut rng.clone(), store).map(|_| ())
     });
-    let loc = store.unconstrained_of("AutoMultivariateNormal.loc").unwrap();
+    let loc = store
+        .unconstrained_of("AutoMultivariateNormal.loc")
+        .unwrap();
     for k in 0..3 {
         assert!((loc[k] - median[k]).abs() < 1e-12, "{loc:?} vs {median:?}");
     }
@@ -329,7 +333,9 @@ fn autoguides_start_at_the_prior_median() {
         get_trace_with_params(&AutoDelta::new(&model), &args, &mut rng.clone(), store).map(|_| ())
     });
     for (name, m) in names.iter().zip(median) {
-        let u = store.unconstrained_of(&format!("AutoDelta.{name}")).unwrap();
+        let u = store
+            .unconstrained_of(&format!("AutoDelta.{name}"))
+            .unwrap();
         assert!((u[0] - m).abs() < 1e-12, "{name}: {} vs {m}", u[0]);
     }
 }
@@ -404,7 +410,16 @@ fn autoguide_options_out_of_range_are_errors_naming_them() {
         let mut store = ParamStore::new();
         let guide = AutoNormal::new(&model).init_scale(scale);
         let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();
-        assert!(matches!(err, Error::Config { algorithm: "AutoNormal", .. }), "{err:?}");
+        assert!(
+            matches!(
+                err,
+                Error::Config {
+                    algorithm: "AutoNormal",
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("init_scale"), "{err}");
         let guide = AutoMultivariateNormal::new(&model).init_scale(scale);
         let err = get_trace_with_params(&guide, &args, &mut rng, &mut store).unwrap_err();

@@ -121,14 +121,14 @@ impl ParamEntry {
                 self.constraint
             )));
         }
-        if let (Constraint::LowerCholesky, Value::Matrix(m)) = (self.constraint, value) {
-            if let Some(i) = (0..m.nrows()).find(|&i| m[(i, i)].value() <= 0.0) {
-                return Err(self.unusable(format!(
-                    "diagonal entry ({i}, {i}) of the Cholesky factor is {} (exp underflowed: \
-                     the optimiser moved it too far); lower the learning rate",
-                    m[(i, i)].value()
-                )));
-            }
+        if let (Constraint::LowerCholesky, Value::Matrix(m)) = (self.constraint, value)
+            && let Some(i) = (0..m.nrows()).find(|&i| m[(i, i)].value() <= 0.0)
+        {
+            return Err(self.unusable(format!(
+                "diagonal entry ({i}, {i}) of the Cholesky factor is {} (exp underflowed: \
+                 the optimiser moved it too far); lower the learning rate",
+                m[(i, i)].value()
+            )));
         }
         Ok(())
     }

@@ -46,7 +46,9 @@ pub enum Init {
     /// Every unconstrained coordinate 0 (NumPyro's `init_to_feasible`): the median of each
     /// bijection, e.g. 1 for a positive site, the midpoint of an interval.
     Feasible,
-    /// The MAP estimate, found once and shared by every chain.
+    /// The MAP estimate ([`crate::Map`] with its defaults), found once and shared by every
+    /// chain; a MAP run that does not converge is an error ([`Error::NotConverged`]), not a
+    /// start.
     Map,
 }
 

@@ -230,7 +230,7 @@ impl<M: Model> Map<M> {
             Err(e) => return Err(e),
         };
         // L-BFGS minimises F = −log p.
-        let eval = |x: &[f64]| -> Result<Option<(f64, Vec<f64>)>> {
+        let eval = |x: &[f64]| -> Evaluation {
             let mut g = vec![0.0; d];
             match potential.log_density_and_gradient(x, &mut g) {
                 Ok(lp) if lp.is_finite() && g.iter().all(|v| v.is_finite()) => {
@@ -253,16 +253,17 @@ impl<M: Model> Map<M> {
             let hg = inverse_hessian_times(&memory, &g);
             let lambda2 = dot(&g, &hg).abs();
             let lambda = lambda2.sqrt();
-            if g.iter().all(|&v| v == 0.0)
-                || (memory.len() >= needed && lambda <= self.tolerance)
-            {
+            if g.iter().all(|&v| v == 0.0) || (memory.len() >= needed && lambda <= self.tolerance) {
                 break (true, lambda, String::new());
             }
             if steps >= self.max_steps {
                 break (
                     false,
                     lambda,
-                    format!("the step limit (max_steps = {}) was reached", self.max_steps),
+                    format!(
+                        "the step limit (max_steps = {}) was reached",
+                        self.max_steps
+                    ),
                 );
             }
             let mut p: Vec<f64> = hg.iter().map(|v| -v).collect();
@@ -286,7 +287,11 @@ impl<M: Model> Map<M> {
                         if memory.len() == MEMORY {
                             memory.pop_front();
                         }
-                        memory.push_back(Pair { rho: 1.0 / sy, s, y });
+                        memory.push_back(Pair {
+                            rho: 1.0 / sy,
+                            s,
+                            y,
+                        });
                     }
                     u.iter_mut().zip(&p).for_each(|(x, v)| *x += alpha * v);
                     f = f_new;
@@ -386,7 +391,9 @@ fn inverse_hessian_times(memory: &VecDeque<Pair>, g: &[f64]) -> Vec<f64> {
     q.iter_mut().for_each(|x| *x *= gamma);
     for (pair, a) in memory.iter().zip(alphas.iter().rev()) {
         let b = pair.rho * dot(&pair.y, &q);
-        q.iter_mut().zip(&pair.s).for_each(|(x, s)| *x += (a - b) * s);
+        q.iter_mut()
+            .zip(&pair.s)
+            .for_each(|(x, s)| *x += (a - b) * s);
     }
     q
 }
@@ -395,11 +402,14 @@ fn inverse_hessian_times(memory: &VecDeque<Pair>, g: &[f64]) -> Vec<f64> {
 /// density could not be evaluated there, treated as `F = +∞`).
 type Trial = (f64, Option<(f64, Vec<f64>)>);
 
+/// `F` and its gradient at a point, `None` where the density cannot be evaluated.
+type Evaluation = Result<Option<(f64, Vec<f64>)>>;
+
 /// A step length along `p` from `x` satisfying the strong Wolfe conditions for `F` (Nocedal
 /// and Wright, algorithms 3.5 and 3.6, with safeguarded quadratic interpolation), or the best
 /// point with sufficient decrease found in [`MAX_TRIALS`] trials; `None` when there is none.
 fn line_search(
-    eval: &dyn Fn(&[f64]) -> Result<Option<(f64, Vec<f64>)>>,
+    eval: &dyn Fn(&[f64]) -> Evaluation,
     x: &[f64],
     f0: f64,
     g0: &[f64],
@@ -432,8 +442,7 @@ fn line_search(
                 let dd = dot(g, p);
                 if dd >= 0.0 {
                     // The minimum along the line lies between the previous point and this one.
-                    let (f, g) = trial.1.clone().unwrap_or_default();
-                    lo = (alpha, f, dd, g);
+                    lo = (alpha, *f, dd, g.clone());
                     hi = (prev.0, Some((prev.1, prev.3.clone())));
                     break;
                 }
@@ -456,7 +465,7 @@ fn line_search(
             break;
         }
         // The minimiser of the quadratic through F(lo), F'(lo) and F(hi), kept inside the
-        // middle 80% of the bracket; a bisection when hi could not be evaluated.
+        // middle 80% of the bracket; a fifth of the way to hi when hi could not be evaluated.
         let guess = match &hi.1 {
             Some((f_hi, _)) => {
                 let denom = 2.0 * (f_hi - f_lo - d_lo * width);
