@@ -96,6 +96,11 @@ pub struct MetropolisChain {
     lambda: f64,
     /// Robbins–Monro iterations since the last window ended.
     learned: usize,
+    /// The warm-up iteration the scale's adaptation last started again at.
+    restarted: usize,
+    /// The sum and count of `log λ` over the second half of the iterations since then.
+    log_lambda_sum: f64,
+    averaged: usize,
     target: f64,
     windows: Windows,
     window: Vec<f64>,
@@ -202,6 +207,9 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
             chol: DMatrix::<f64>::identity(d, d) * self.initial_scale,
             lambda: 1.0,
             learned: 0,
+            restarted: 0,
+            log_lambda_sum: 0.0,
+            averaged: 0,
             target: self.target_for(d),
             windows: Windows::new(warmup),
             window: Vec::new(),
@@ -249,7 +257,7 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
                 c.coordinate[i].0 = self.initial_scale * c.coordinate[i].1.learn(alpha);
             }
             stats.accept_prob = sum / d as f64;
-            self.adapt(c, &state.u, stats.accept_prob);
+            self.adapt(c, &state.u, stats.accept_prob, t);
         } else if d > 0 {
             for zi in c.z.iter_mut() {
                 *zi = StandardNormal.sample(&mut *rng);
@@ -274,7 +282,7 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
                 state.log_density = lp;
             }
             if t < c.warmup {
-                self.adapt(c, &state.u, alpha);
+                self.adapt(c, &state.u, alpha, t);
             }
         }
         let sites: Vec<_> = potential.space().discrete().map(|s| s.support).collect();
@@ -301,11 +309,15 @@ impl<M: Model + Sync> MetropolisKernel<M> {
     /// Learn from warm-up iteration `t`, which ended at `u` with acceptance probability
     /// `alpha`: the scale by dual averaging; in each window of the schedule, the covariance of
     /// the window's draws, after which the scale's adaptation starts again.
-    fn adapt(&self, c: &mut MetropolisChain, u: &[f64], alpha: f64) {
+    fn adapt(&self, c: &mut MetropolisChain, u: &[f64], alpha: f64, t: usize) {
         let d = u.len();
         if !c.by_coordinate {
             c.learned += 1;
             c.lambda *= ((c.learned as f64).powf(-0.6) * (alpha - c.target)).exp();
+            if 2 * (t - c.restarted) >= c.warmup - c.restarted {
+                c.log_lambda_sum += c.lambda.ln();
+                c.averaged += 1;
+            }
         }
         if c.windows.in_window() {
             c.window.extend_from_slice(u);
@@ -344,8 +356,16 @@ impl<M: Model + Sync> MetropolisKernel<M> {
             }
             c.lambda = 1.0;
             c.learned = 0;
+            c.restarted = t + 1;
+            c.log_lambda_sum = 0.0;
+            c.averaged = 0;
         }
         c.windows.counter += 1;
+        // Sampling uses the average of the last iterates (Polyak–Ruppert averaging): the
+        // acceptance of a single Metropolis step is a noisy signal.
+        if t + 1 == c.warmup && c.averaged > 0 {
+            c.lambda = (c.log_lambda_sum / c.averaged as f64).exp();
+        }
     }
 }
 
