@@ -201,6 +201,8 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
         _rng: &mut SmallRng,
     ) -> Result<MetropolisChain> {
         let d = potential.dim();
+        let windows = Windows::new(warmup);
+        let by_coordinate = windows.enabled();
         Ok(MetropolisChain {
             proposals: self.proposals(potential)?,
             warmup,
@@ -211,14 +213,14 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
             log_lambda_sum: 0.0,
             averaged: 0,
             target: self.target_for(d),
-            windows: Windows::new(warmup),
+            windows,
             window: Vec::new(),
-            coordinate: if Windows::new(warmup).enabled() {
+            coordinate: if by_coordinate {
                 vec![(self.initial_scale, DualAveraging::new(0.44, 1.0)); d]
             } else {
                 Vec::new()
             },
-            by_coordinate: Windows::new(warmup).enabled(),
+            by_coordinate,
             proposal: vec![0.0; d],
             z: vec![0.0; d],
         })
@@ -307,8 +309,8 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
 
 impl<M: Model + Sync> MetropolisKernel<M> {
     /// Learn from warm-up iteration `t`, which ended at `u` with acceptance probability
-    /// `alpha`: the scale by dual averaging; in each window of the schedule, the covariance of
-    /// the window's draws, after which the scale's adaptation starts again.
+    /// `alpha`: the scale `λ` by Robbins–Monro; at the end of each window of the schedule, the
+    /// covariance of the window's draws, after which `λ`'s adaptation starts again.
     fn adapt(&self, c: &mut MetropolisChain, u: &[f64], alpha: f64, t: usize) {
         let d = u.len();
         if !c.by_coordinate {
