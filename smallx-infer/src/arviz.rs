@@ -307,6 +307,15 @@ impl<'a> InferenceData<'a> {
                 ),
             );
         }
+        if stats
+            .iter()
+            .all(|s| s.invalid.len() == s.log_joint.len() && !s.invalid.is_empty())
+        {
+            sample_stats.insert(
+                "invalid_proposal".into(),
+                json!(stats.iter().map(|s| &s.invalid).collect::<Vec<_>>()),
+            );
+        }
         // Hamiltonian samplers' statistics, under ArviZ's names (`az.plot_energy` reads
         // `energy`, `az.summary` and `az.plot_trace` `diverging`).
         let full = |len: usize| len == stats[0].log_joint.len() && len > 0;

@@ -9,14 +9,30 @@ use smallx_core::{Model, Result};
 
 /// Random-walk Metropolis over every continuous latent site, in unconstrained space.
 ///
-/// **Adaptation** (warm-up only, so the kept draws come from a fixed Markov kernel): the
-/// proposal is `N(0, λ² Σ)`. `Σ` starts as the identity; from 20% of the warm-up on, it is
-/// re-estimated at 40%, 60% and 80% of the warm-up as `2.38²/d` times the covariance of the
-/// warm-up draws since 10% (the optimal-scaling proposal for random-walk Metropolis: Roberts,
-/// Gelman and Gilks 1997; Haario, Saksman and Tamminen 2001). `λ` follows a Robbins–Monro
-/// recursion `log λ += (t + 1)^(−0.6) (α − 0.234)` toward the optimal acceptance rate 0.234.
-/// Compared with PyMC's step-size table, this learns the posterior's scales and correlations,
-/// which gives more effective samples per iteration on correlated or unevenly scaled posteriors.
+/// **Adaptation** (warm-up only, so the kept draws come from a fixed Markov kernel), in the
+/// windows Stan uses for NUTS (an initial buffer of 75 iterations, windows of 25, 50, 100, …,
+/// a final buffer of 50; scaled down for short warm-ups):
+///
+/// * until the first window ends, each iteration moves one coordinate at a time (`d`
+///   evaluations of the log-density instead of one), each with its own scale learnt by dual
+///   averaging toward acceptance 0.44: scales that differ by orders of magnitude are found in
+///   a few dozen iterations, even far from the posterior;
+/// * at the end of each window the proposal becomes `N(0, λ² · 2.38²/d · Σ)`, `Σ` the
+///   covariance of the second half of the window's draws (the first may still be the way in),
+///   regularised as Stan regularises its metric (`n/(n+5)·S + 10⁻³·5/(n+5)·I`): the
+///   optimal-scaling proposal of Roberts, Gelman and Gilks 1997 and Haario, Saksman and
+///   Tamminen 2001, estimated afresh in each window instead of from every draw since the start;
+///   a window in which the chain hardly moved (no more distinct points than dimensions) keeps
+///   the previous proposal and goes back to coordinate moves for the next window;
+/// * `λ` starts again at 1 after each window and follows a Robbins–Monro recursion
+///   `log λ += k^(−0.6) (α − target)` toward the target acceptance (0.44 for one coordinate,
+///   0.234 for more); sampling uses the average of `log λ` over the second half of the final
+///   buffer.
+///
+/// A proposal at which the model cannot be evaluated (a distribution parameter out of range, a
+/// NaN or `+∞` log-density) is a rejected move, counted per chain in
+/// [`ChainStats::invalid`](crate::ChainStats::invalid); the summary warns when such proposals
+/// are more than half of a chain's kept iterations. Any other error stops the run.
 ///
 /// Discrete latent sites are refused unless given a [`DiscreteProposal`]; each iteration then
 /// also proposes every such site in turn.
@@ -65,8 +81,9 @@ impl<M: Model + Sync> Metropolis<M> {
     pub fn initial_scale(self, scale: f64) -> Self {
         self.driver(|m| m.map_kernel(|k| k.initial_scale(scale)))
     }
-    /// The acceptance rate the warm-up aims for (default 0.234, optimal as the dimension grows;
-    /// low-dimensional targets do a little better higher, 0.44 being optimal in one dimension).
+    /// The acceptance rate the warm-up aims for (default 0.44 for one unconstrained
+    /// coordinate, optimal in one dimension, and 0.234 for more, optimal as the dimension
+    /// grows).
     pub fn target_accept(self, rate: f64) -> Self {
         self.driver(|m| m.map_kernel(|k| k.target_accept(rate)))
     }

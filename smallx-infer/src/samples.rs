@@ -100,12 +100,21 @@ pub struct ChainStats {
     pub acceptance: Vec<f64>,
     /// The Hamiltonian at the draw (`energy`).
     pub energy: Vec<f64>,
+    /// Whether a proposal of each kept iteration was rejected because the model could not be
+    /// evaluated there: a distribution parameter out of its range, or a NaN or `+∞`
+    /// log-density (`invalid_proposal`; random-walk samplers).
+    pub invalid: Vec<bool>,
 }
 
 impl ChainStats {
     /// The number of divergent transitions among the kept draws.
     pub fn divergences(&self) -> usize {
         self.diverging.iter().filter(|&&d| d).count()
+    }
+    /// The number of kept iterations whose proposal was rejected as invalid (see
+    /// [`ChainStats::invalid`]).
+    pub fn invalid_proposals(&self) -> usize {
+        self.invalid.iter().filter(|&&d| d).count()
     }
 }
 
@@ -285,6 +294,18 @@ impl Samples {
                 });
             }
         }
+        let mut warnings = Vec::new();
+        for (c, s) in self.stats.iter().enumerate() {
+            let (invalid, kept) = (s.invalid_proposals(), s.invalid.len());
+            if kept > 0 && 2 * invalid > kept {
+                warnings.push(format!(
+                    "chain {c}: {invalid} of {kept} kept iterations proposed a point where the \
+                     model cannot be evaluated (a distribution parameter out of range, or a NaN \
+                     or +inf log-density); the draws are not to be trusted: check the model's \
+                     parameters and priors"
+                ));
+            }
+        }
         Summary {
             rows,
             divergences: self
@@ -292,12 +313,24 @@ impl Samples {
                 .iter()
                 .any(|s| !s.diverging.is_empty())
                 .then(|| self.stats.iter().map(ChainStats::divergences).sum()),
+            invalid_proposals: self
+                .stats
+                .iter()
+                .any(|s| !s.invalid.is_empty())
+                .then(|| self.invalid_proposals()),
+            warnings,
         }
     }
 
     /// The number of divergent transitions over all chains (0 for samplers without them).
     pub fn divergences(&self) -> usize {
         self.stats.iter().map(ChainStats::divergences).sum()
+    }
+
+    /// The number of kept iterations, over all chains, whose proposal was rejected because the
+    /// model could not be evaluated there (0 for samplers that do not report it).
+    pub fn invalid_proposals(&self) -> usize {
+        self.stats.iter().map(ChainStats::invalid_proposals).sum()
     }
 }
 
@@ -336,6 +369,13 @@ pub struct Summary {
     pub rows: Vec<SummaryRow>,
     /// Divergent transitions over all chains, for samplers that report them.
     pub divergences: Option<usize>,
+    /// Kept iterations whose proposal was rejected as invalid, over all chains, for samplers
+    /// that report them ([`ChainStats::invalid`]).
+    pub invalid_proposals: Option<usize>,
+    /// What makes the draws suspect: one line per chain in which more than half of the kept
+    /// iterations proposed an invalid point (the chain then spends most of its time where the
+    /// model cannot be evaluated).
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
@@ -368,6 +408,12 @@ impl fmt::Display for Summary {
         }
         if let Some(n) = self.divergences {
             writeln!(f, "divergences: {n}")?;
+        }
+        if let Some(n) = self.invalid_proposals.filter(|&n| n > 0) {
+            writeln!(f, "invalid proposals (rejected): {n}")?;
+        }
+        for w in &self.warnings {
+            writeln!(f, "warning: {w}")?;
         }
         Ok(())
     }

@@ -28,7 +28,7 @@ const KAPPA: f64 = 0.75;
 
 /// Nesterov dual averaging of `log ε`.
 #[derive(Clone, Debug)]
-struct DualAveraging {
+pub(crate) struct DualAveraging {
     target: f64,
     mu: f64,
     counter: f64,
@@ -37,7 +37,7 @@ struct DualAveraging {
 }
 
 impl DualAveraging {
-    fn new(target: f64, eps: f64) -> Self {
+    pub(crate) fn new(target: f64, eps: f64) -> Self {
         DualAveraging {
             target,
             mu: (10.0 * eps).ln(),
@@ -46,11 +46,11 @@ impl DualAveraging {
             x_bar: 0.0,
         }
     }
-    fn restart(&mut self, eps: f64) {
+    pub(crate) fn restart(&mut self, eps: f64) {
         *self = DualAveraging::new(self.target, eps);
     }
     /// The next step size after an iteration with acceptance statistic `accept`.
-    fn learn(&mut self, accept: f64) -> f64 {
+    pub(crate) fn learn(&mut self, accept: f64) -> f64 {
         self.counter += 1.0;
         let accept = if accept.is_nan() {
             0.0
@@ -74,18 +74,18 @@ impl DualAveraging {
 /// (50); with fewer than 150 warm-up iterations, 15% / 75% / 10%; below 20, no metric
 /// adaptation.
 #[derive(Clone, Debug)]
-struct Windows {
+pub(crate) struct Windows {
     warmup: usize,
     init_buffer: usize,
     term_buffer: usize,
     window_size: usize,
     next_window: usize,
-    counter: usize,
+    pub(crate) counter: usize,
     enabled: bool,
 }
 
 impl Windows {
-    fn new(warmup: usize) -> Self {
+    pub(crate) fn new(warmup: usize) -> Self {
         let (mut init_buffer, mut term_buffer, mut base) = (75, 50, 25);
         let enabled = warmup >= 20;
         if enabled && init_buffer + base + term_buffer > warmup {
@@ -103,16 +103,20 @@ impl Windows {
             enabled,
         }
     }
-    fn in_window(&self) -> bool {
+    /// Whether the schedule adapts anything (20 warm-up iterations or more).
+    pub(crate) fn enabled(&self) -> bool {
+        self.enabled
+    }
+    pub(crate) fn in_window(&self) -> bool {
         self.enabled
             && self.counter >= self.init_buffer
             && self.counter < self.warmup - self.term_buffer
             && self.counter != self.warmup
     }
-    fn window_ends(&self) -> bool {
+    pub(crate) fn window_ends(&self) -> bool {
         self.enabled && self.counter == self.next_window && self.counter != self.warmup
     }
-    fn next(&mut self) {
+    pub(crate) fn next(&mut self) {
         let last = self.warmup - self.term_buffer - 1;
         if self.next_window == last {
             return;
@@ -127,7 +131,7 @@ impl Windows {
 
 /// Welford's running mean and (co)variance of the draws in a window.
 #[derive(Clone, Debug)]
-struct Estimator {
+pub(crate) struct Estimator {
     n: f64,
     mean: Vec<f64>,
     m2: DMatrix<f64>,
@@ -135,7 +139,7 @@ struct Estimator {
 }
 
 impl Estimator {
-    fn new(d: usize, dense: bool) -> Self {
+    pub(crate) fn new(d: usize, dense: bool) -> Self {
         Estimator {
             n: 0.0,
             mean: vec![0.0; d],
@@ -147,7 +151,7 @@ impl Estimator {
             dense,
         }
     }
-    fn add(&mut self, q: &[f64]) {
+    pub(crate) fn add(&mut self, q: &[f64]) {
         self.n += 1.0;
         let delta: Vec<f64> = q.iter().zip(&self.mean).map(|(x, m)| x - m).collect();
         for (m, dl) in self.mean.iter_mut().zip(&delta) {
@@ -166,7 +170,7 @@ impl Estimator {
     }
     /// The regularised estimate Stan uses: `n/(n+5)·S + 10⁻³·5/(n+5)·I`; `None` when it is not
     /// finite or, dense, not positive definite.
-    fn metric(&self) -> Option<Metric> {
+    pub(crate) fn metric(&self) -> Option<Metric> {
         let d = self.mean.len();
         let n = self.n;
         let shrink = n / (n + 5.0);

@@ -129,6 +129,7 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
             n_steps: taken,
             step_size: eps,
             energy,
+            invalid: false,
         })
     }
 }

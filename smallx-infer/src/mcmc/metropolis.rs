@@ -1,6 +1,8 @@
 //! Random-walk Metropolis as a kernel: adaptive Gaussian proposals in the unconstrained space
 //! of the continuous sites, and optional proposals for discrete sites.
 
+use super::adapt::{DualAveraging, Estimator, Windows};
+use super::hamiltonian::Metric;
 use super::{DrawStats, Kernel, Reports, State};
 use crate::potential::Potential;
 use nalgebra::{DMatrix, DVector};
@@ -24,17 +26,18 @@ pub enum DiscreteProposal {
 pub struct MetropolisKernel<M> {
     model: M,
     initial_scale: f64,
-    target_accept: f64,
+    target_accept: Option<f64>,
     discrete: Vec<(String, DiscreteProposal)>,
 }
 
 impl<M: Model + Sync> MetropolisKernel<M> {
-    /// Initial proposal scale 0.1, target acceptance 0.234, no discrete proposals.
+    /// Initial proposal scale 0.1, target acceptance 0.44 in one dimension and 0.234 in more,
+    /// no discrete proposals.
     pub fn new(model: M) -> Self {
         MetropolisKernel {
             model,
             initial_scale: 0.1,
-            target_accept: 0.234,
+            target_accept: None,
             discrete: Vec::new(),
         }
     }
@@ -43,9 +46,10 @@ impl<M: Model + Sync> MetropolisKernel<M> {
         self.initial_scale = scale;
         self
     }
-    /// The acceptance rate the warm-up aims for.
+    /// The acceptance rate the warm-up aims for (default 0.44 for one unconstrained
+    /// coordinate, 0.234 for more).
     pub fn target_accept(mut self, rate: f64) -> Self {
-        self.target_accept = rate;
+        self.target_accept = Some(rate);
         self
     }
     /// Propose the discrete site `name` with `proposal`.
@@ -86,17 +90,55 @@ impl<M: Model + Sync> MetropolisKernel<M> {
 pub struct MetropolisChain {
     proposals: Vec<DiscreteProposal>,
     warmup: usize,
+    /// The Cholesky factor of the proposal covariance before the scale `λ`.
     chol: DMatrix<f64>,
-    log_lambda: f64,
-    adapt_from: usize,
-    updates: [usize; 4],
-    mean: DVector<f64>,
-    m2: DMatrix<f64>,
-    count: f64,
-    delta: DVector<f64>,
-    delta_after: DVector<f64>,
+    /// The scale `λ` the proposal is multiplied by.
+    lambda: f64,
+    /// Robbins–Monro iterations since the last window ended.
+    learned: usize,
+    /// The warm-up iteration the scale's adaptation last started again at.
+    restarted: usize,
+    /// The sum and count of `log λ` over the second half of the iterations since then.
+    log_lambda_sum: f64,
+    averaged: usize,
+    target: f64,
+    windows: Windows,
+    window: Vec<f64>,
+    /// The scale of each coordinate's own moves, and its adaptation (empty when the schedule
+    /// adapts nothing).
+    coordinate: Vec<(f64, DualAveraging)>,
+    /// Whether the warm-up moves one coordinate at a time: until the first window ends, and
+    /// for the window after one in which the chain was stuck.
+    by_coordinate: bool,
     proposal: Vec<f64>,
     z: Vec<f64>,
+}
+
+impl<M: Model + Sync> MetropolisKernel<M> {
+    /// The target acceptance rate in `d` dimensions: the one set, else 0.44 for one
+    /// coordinate and 0.234 for more.
+    fn target_for(&self, d: usize) -> f64 {
+        self.target_accept
+            .unwrap_or(if d == 1 { 0.44 } else { 0.234 })
+    }
+}
+
+/// The log-density at a proposed point, or `None` when it cannot be evaluated there: a
+/// distribution parameter out of its range (a scale that underflowed to 0), or a log-density
+/// that is NaN or `+∞`. Such a proposal is a rejected move, counted in the chain's statistics;
+/// any other error stops the run.
+fn proposed_log_density<M: Model>(
+    potential: &mut Potential<'_, '_, M>,
+    u: &[f64],
+) -> Result<Option<f64>> {
+    match potential.log_density(u) {
+        Ok(lp) if lp.is_nan() || lp == f64::INFINITY => Ok(None),
+        Ok(lp) => Ok(Some(lp)),
+        Err(
+            Error::NonFinite { .. } | Error::InvalidDistribution { .. } | Error::Distribution(_),
+        ) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
@@ -126,13 +168,12 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
                 ),
             });
         }
-        if !(self.target_accept > 0.0 && self.target_accept < 1.0) {
+        if let Some(rate) = self.target_accept
+            && !(rate > 0.0 && rate < 1.0)
+        {
             return Err(Error::Config {
                 algorithm: "Metropolis",
-                detail: format!(
-                    "target_accept must be in (0, 1), got {}",
-                    self.target_accept
-                ),
+                detail: format!("target_accept must be in (0, 1), got {rate}"),
             });
         }
         for (name, _) in &self.discrete {
@@ -160,18 +201,26 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
         _rng: &mut SmallRng,
     ) -> Result<MetropolisChain> {
         let d = potential.dim();
+        let windows = Windows::new(warmup);
+        let by_coordinate = windows.enabled();
         Ok(MetropolisChain {
             proposals: self.proposals(potential)?,
             warmup,
             chol: DMatrix::<f64>::identity(d, d) * self.initial_scale,
-            log_lambda: 0.0,
-            adapt_from: warmup / 10,
-            updates: [2, 4, 6, 8].map(|k| warmup * k / 10),
-            mean: DVector::zeros(d),
-            m2: DMatrix::zeros(d, d),
-            count: 0.0,
-            delta: DVector::zeros(d),
-            delta_after: DVector::zeros(d),
+            lambda: 1.0,
+            learned: 0,
+            restarted: 0,
+            log_lambda_sum: 0.0,
+            averaged: 0,
+            target: self.target_for(d),
+            windows,
+            window: Vec::new(),
+            coordinate: if by_coordinate {
+                vec![(self.initial_scale, DualAveraging::new(0.44, 1.0)); d]
+            } else {
+                Vec::new()
+            },
+            by_coordinate,
             proposal: vec![0.0; d],
             z: vec![0.0; d],
         })
@@ -187,55 +236,55 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
     ) -> Result<DrawStats> {
         let d = potential.dim();
         let mut stats = DrawStats::default();
-        // A NaN density (for example far outside the typical set) or a parameter out of its
-        // range there (a scale that underflowed to 0) is a rejected move.
-        let log_density = |p: &mut Potential<'_, '_, M>, u: &[f64]| match p.log_density(u) {
-            Err(Error::NonFinite { .. } | Error::InvalidDistribution { .. }) => {
-                Ok(f64::NEG_INFINITY)
+        if d > 0 && t < c.warmup && c.by_coordinate {
+            // One coordinate at a time, each with its own scale: fast to find scales that
+            // differ by orders of magnitude, far from the posterior.
+            let mut sum = 0.0;
+            for i in 0..d {
+                let z: f64 = StandardNormal.sample(&mut *rng);
+                c.proposal.copy_from_slice(&state.u);
+                c.proposal[i] += c.coordinate[i].0 * z;
+                let lp_new = proposed_log_density(potential, &c.proposal)?;
+                stats.invalid |= lp_new.is_none();
+                let alpha = lp_new.map_or(0.0, |lp| (lp - state.log_density).min(0.0).exp());
+                let uniform: f64 = Open01.sample(&mut *rng);
+                if let Some(lp) = lp_new
+                    && uniform < alpha
+                {
+                    stats.accepted = true;
+                    state.u.copy_from_slice(&c.proposal);
+                    state.log_density = lp;
+                }
+                sum += alpha;
+                c.coordinate[i].0 = self.initial_scale * c.coordinate[i].1.learn(alpha);
             }
-            other => other,
-        };
-        if d > 0 {
+            stats.accept_prob = sum / d as f64;
+            self.adapt(c, &state.u, stats.accept_prob, t);
+        } else if d > 0 {
             for zi in c.z.iter_mut() {
                 *zi = StandardNormal.sample(&mut *rng);
             }
-            let lambda = c.log_lambda.exp();
             for i in 0..d {
                 c.proposal[i] =
-                    state.u[i] + lambda * (0..=i).map(|j| c.chol[(i, j)] * c.z[j]).sum::<f64>();
+                    state.u[i] + c.lambda * (0..=i).map(|j| c.chol[(i, j)] * c.z[j]).sum::<f64>();
             }
-            let lp_new = log_density(potential, &c.proposal)?;
-            let alpha = if lp_new.is_nan() {
-                0.0
-            } else {
-                (lp_new - state.log_density).min(0.0).exp()
+            let lp_new = proposed_log_density(potential, &c.proposal)?;
+            stats.invalid |= lp_new.is_none();
+            let alpha = match lp_new {
+                Some(lp) => (lp - state.log_density).min(0.0).exp(),
+                None => 0.0,
             };
             stats.accept_prob = alpha;
             let uniform: f64 = Open01.sample(&mut *rng);
-            if uniform < alpha {
+            if let Some(lp) = lp_new
+                && uniform < alpha
+            {
                 stats.accepted = true;
                 state.u.copy_from_slice(&c.proposal);
-                state.log_density = lp_new;
+                state.log_density = lp;
             }
             if t < c.warmup {
-                c.log_lambda += (t as f64 + 1.0).powf(-0.6) * (alpha - self.target_accept);
-                if t >= c.adapt_from {
-                    // Welford's update of the mean and of Σ (x − mean)(x − mean)ᵀ, in place.
-                    c.count += 1.0;
-                    for i in 0..d {
-                        c.delta[i] = state.u[i] - c.mean[i];
-                        c.mean[i] += c.delta[i] / c.count;
-                        c.delta_after[i] = state.u[i] - c.mean[i];
-                    }
-                    c.m2.ger(1.0, &c.delta, &c.delta_after, 1.0);
-                }
-                if c.updates.contains(&(t + 1)) && c.count > 2.0 * d as f64 {
-                    let cov = &c.m2 / (c.count - 1.0) + DMatrix::<f64>::identity(d, d) * 1e-8;
-                    if let Some(chol) = cov.cholesky() {
-                        c.chol = chol.l() * (2.38 / (d as f64).sqrt());
-                        c.log_lambda = 0.0;
-                    }
-                }
+                self.adapt(c, &state.u, alpha, t);
             }
         }
         let sites: Vec<_> = potential.space().discrete().map(|s| s.support).collect();
@@ -246,15 +295,79 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
             let mut trial = saved.clone();
             trial[k] = candidate;
             potential.set_discrete(trial);
-            let lp_new = log_density(potential, &state.u)?;
+            let lp_new = proposed_log_density(potential, &state.u)?;
+            stats.invalid |= lp_new.is_none();
             let uniform: f64 = Open01.sample(&mut *rng);
-            if uniform.ln() < lp_new - state.log_density {
-                state.log_density = lp_new;
-            } else {
-                potential.set_discrete(saved);
+            match lp_new {
+                Some(lp) if uniform.ln() < lp - state.log_density => state.log_density = lp,
+                _ => potential.set_discrete(saved),
             }
         }
         Ok(stats)
+    }
+}
+
+impl<M: Model + Sync> MetropolisKernel<M> {
+    /// Learn from warm-up iteration `t`, which ended at `u` with acceptance probability
+    /// `alpha`: the scale `λ` by Robbins–Monro; at the end of each window of the schedule, the
+    /// covariance of the window's draws, after which `λ`'s adaptation starts again.
+    fn adapt(&self, c: &mut MetropolisChain, u: &[f64], alpha: f64, t: usize) {
+        let d = u.len();
+        if !c.by_coordinate {
+            c.learned += 1;
+            c.lambda *= ((c.learned as f64).powf(-0.6) * (alpha - c.target)).exp();
+            if 2 * (t - c.restarted) >= c.warmup - c.restarted {
+                c.log_lambda_sum += c.lambda.ln();
+                c.averaged += 1;
+            }
+        }
+        if c.windows.in_window() {
+            c.window.extend_from_slice(u);
+        }
+        if c.windows.window_ends() {
+            c.windows.next();
+            // The window's second half: its first may still be the way in from a start far
+            // from the posterior. An unusable estimate (not finite, or without a Cholesky
+            // factor) keeps the previous proposal.
+            let mut estimator = Estimator::new(d, true);
+            let n = c.window.len() / d;
+            let mut moves = 0usize;
+            let mut last: Option<&[f64]> = None;
+            for x in c.window.chunks(d).skip(n / 2) {
+                estimator.add(x);
+                moves += usize::from(last.is_some_and(|l| l != x));
+                last = Some(x);
+            }
+            c.window.clear();
+            // A window with too few distinct points for a full-rank estimate (the chain was
+            // stuck) keeps the previous proposal too.
+            let estimate = if moves > d { estimator.metric() } else { None };
+            if let Some(Metric::Dense { chol, .. }) = estimate {
+                c.chol = chol * (2.38 / (d as f64).sqrt());
+            } else if c.by_coordinate {
+                c.chol = DMatrix::from_diagonal(&DVector::from_iterator(
+                    d,
+                    c.coordinate.iter().map(|(s, _)| *s),
+                ));
+            }
+            // A stuck chain (its proposal wrong in some direction) goes back to moving one
+            // coordinate at a time for the next window.
+            c.by_coordinate = moves <= d && !c.coordinate.is_empty();
+            for (scale, dual) in &mut c.coordinate {
+                dual.restart(*scale / self.initial_scale);
+            }
+            c.lambda = 1.0;
+            c.learned = 0;
+            c.restarted = t + 1;
+            c.log_lambda_sum = 0.0;
+            c.averaged = 0;
+        }
+        c.windows.counter += 1;
+        // Sampling uses the average of the last iterates (Polyak–Ruppert averaging): the
+        // acceptance of a single Metropolis step is a noisy signal.
+        if t + 1 == c.warmup && c.averaged > 0 {
+            c.lambda = (c.log_lambda_sum / c.averaged as f64).exp();
+        }
     }
 }
 

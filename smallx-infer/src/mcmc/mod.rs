@@ -83,6 +83,9 @@ pub struct DrawStats {
     pub step_size: f64,
     /// The Hamiltonian at the new state.
     pub energy: f64,
+    /// Whether a proposal of the iteration was rejected because the log-density could not be
+    /// evaluated there (a distribution parameter out of range, a NaN or `+∞` log-density).
+    pub invalid: bool,
 }
 
 /// Which statistics a kernel reports.
@@ -326,7 +329,10 @@ impl<K: Kernel> Mcmc<K> {
                 let log_det = potential.record(&state.u, &mut record.flat)?;
                 stats.log_joint.push(state.log_density - log_det);
                 match reports {
-                    Reports::Acceptance => stats.accepted.push(draw.accepted),
+                    Reports::Acceptance => {
+                        stats.accepted.push(draw.accepted);
+                        stats.invalid.push(draw.invalid);
+                    }
                     Reports::Hamiltonian => {
                         divergences += usize::from(draw.diverging);
                         stats.diverging.push(draw.diverging);

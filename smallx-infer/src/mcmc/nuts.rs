@@ -280,6 +280,7 @@ fn transition<M: Model>(
         n_steps: traj.n_leapfrog,
         step_size: eps,
         energy: z_sample.hamiltonian(metric),
+        invalid: false,
     };
     Ok((z_sample, stats))
 }
