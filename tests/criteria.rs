@@ -365,7 +365,7 @@ fn pointwise_log_likelihood_has_one_column_per_element() {
     // Each entry is the observation's log-density at that draw's mu.
     let mu = samples.site("mu").unwrap();
     for (c, i) in [(0, 0), (1, 17), (1, 29)] {
-        let m = mu.draw(c, i)[0];
+        let m = mu.draw(c, i).unwrap()[0];
         let normal = |x: f64, s: f64| {
             -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
         };

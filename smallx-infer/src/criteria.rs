@@ -185,7 +185,7 @@ pub fn pointwise_log_likelihood<M: Model>(
     for c in 0..chains {
         for i in 0..draws {
             for site in per_site.sites() {
-                values.extend_from_slice(site.draw(c, i));
+                values.extend_from_slice(site.draw(c, i)?);
             }
         }
     }

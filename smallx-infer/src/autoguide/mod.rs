@@ -19,6 +19,20 @@ use smallx_core::{
 };
 use std::sync::OnceLock;
 
+/// `Err` naming the option unless the initial scale is positive and finite.
+fn check_init_scale(algorithm: &'static str, scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            algorithm,
+            option: "init_scale",
+            value: scale.to_string(),
+            expected: "positive and finite",
+        })
+    }
+}
+
 /// Where an autoguide starts, in the unconstrained space.
 #[derive(Clone, Debug, Default)]
 pub enum InitLoc {
@@ -294,6 +308,14 @@ impl<M: Model> AutoNormal<M> {
     /// The `q`-quantile of each latent site, elementwise: `T(loc + scale·Φ⁻¹(q))`. Exact for
     /// elementwise bijections; simplex and Cholesky sites are refused.
     pub fn quantile(&self, store: &ParamStore, q: f64) -> Result<Data> {
+        if !(0.0..=1.0).contains(&q) {
+            return Err(Error::InvalidOption {
+                algorithm: "AutoNormal::quantile",
+                option: "q",
+                value: q.to_string(),
+                expected: "a quantile level in [0, 1]",
+            });
+        }
         let proto = self.discovery.known()?;
         let z = std::f64::consts::SQRT_2 * statrs::function::erf::erf_inv(2.0 * q - 1.0);
         constrained_sites(proto, |site| {
@@ -323,6 +345,7 @@ impl<M: Model> Model for AutoNormal<M> {
         "AutoNormal"
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        check_init_scale("AutoNormal", self.init_scale)?;
         let proto = self.discovery.get(&self.model, args)?;
         for (plate_frame, members) in &proto.groups {
             let plate = Discovery::enter(cx, plate_frame)?;
@@ -408,6 +431,7 @@ impl<M: Model> Model for AutoMultivariateNormal<M> {
         "AutoMultivariateNormal"
     }
     fn run<S: Scalar>(&self, cx: &mut Ctx<'_, S>, args: &Self::Args<'_>) -> Result<()> {
+        check_init_scale("AutoMultivariateNormal", self.init_scale)?;
         let proto = self.discovery.get(&self.model, args)?;
         let d = proto.space.dim();
         let loc: DVector<Real<S>> = cx.param(
