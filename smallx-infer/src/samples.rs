@@ -263,9 +263,10 @@ impl Samples {
         }
     }
 
-    /// The statistics of chain `c`, for the sampler to fill.
-    pub fn stats_mut(&mut self, c: usize) -> &mut ChainStats {
-        &mut self.stats[c]
+    /// The statistics of chain `c`, for the sampler to fill (`None` for a chain that does not
+    /// exist).
+    pub fn stats_mut(&mut self, c: usize) -> Option<&mut ChainStats> {
+        self.stats.get_mut(c)
     }
 
     /// Per-chain statistics.

@@ -207,7 +207,9 @@ fn init_values_of_the_wrong_length() {
             .progress(false)
             .run(&(1.0,)),
         Error::Config { .. } | Error::WrongValue { .. } | Error::Constraint { .. },
-        "`mu`"
+        "`mu`",
+        "2",
+        "3"
     );
 }
 
@@ -290,4 +292,145 @@ fn autoguide_init_loc_values_of_an_unknown_site() {
     let guide = AutoDelta::new(weigh).init_loc(InitLoc::Values(data! { "nope" => 0.0 }));
     let mut svi = Svi::new(weigh, guide, Adam::new(0.01), TraceElbo::new()).progress(false);
     assert_err!(svi.step(&(1.0,)), Error::UnknownSite { .. }, "`nope`");
+}
+
+#[test]
+fn init_values_of_the_wrong_length_for_metropolis() {
+    assert_err!(
+        Metropolis::new(vector_model)
+            .init(Init::Values(data! { "mu" => vec![0.0; 4] }))
+            .warmup(5)
+            .samples(5)
+            .progress(false)
+            .run(&(1.0,)),
+        Error::Config { .. } | Error::WrongValue { .. } | Error::Constraint { .. },
+        "`mu`",
+        "4",
+        "3"
+    );
+}
+
+#[test]
+fn init_values_with_a_matrix_for_a_vector_site() {
+    let m = DMatrix::from_element(2, 2, 0.0);
+    assert!(
+        Map::new(vector_model)
+            .init(data! { "mu" => m })
+            .run(&(1.0,))
+            .is_err_and(|e| e.to_string().contains("`mu`"))
+    );
+}
+
+#[model]
+fn coin_model(flips: &[bool]) {
+    let p = sample!("p", Beta::new(2.0, 2.0));
+    let k = sample!("k", Bernoulli::new(0.5));
+    let _ = k;
+    observe!("flips", Bernoulli::new(p).iid(flips.len()), flips);
+}
+
+#[test]
+fn discrete_proposal_for_an_unknown_site() {
+    let flips = [true, false];
+    assert_err!(
+        Metropolis::new(coin_model)
+            .discrete_proposal("kk", smallx::infer::DiscreteProposal::Uniform)
+            .discrete_proposal("k", smallx::infer::DiscreteProposal::Uniform)
+            .warmup(5)
+            .samples(5)
+            .progress(false)
+            .run(&(&flips[..],)),
+        Error::UnknownSite { .. },
+        "`kk`",
+        "k"
+    );
+}
+
+#[test]
+fn discrete_proposal_for_a_continuous_site() {
+    let flips = [true, false];
+    assert_err!(
+        Metropolis::new(coin_model)
+            .discrete_proposal("k", smallx::infer::DiscreteProposal::Uniform)
+            .discrete_proposal("p", smallx::infer::DiscreteProposal::Uniform)
+            .warmup(5)
+            .samples(5)
+            .progress(false)
+            .run(&(&flips[..],)),
+        Error::UnknownSite { .. },
+        "`p`"
+    );
+}
+
+#[test]
+fn nuts_refuses_a_discrete_latent_site() {
+    let flips = [true, false];
+    assert_err!(
+        Mcmc::new(Nuts::new(coin_model))
+            .warmup(5)
+            .samples(5)
+            .progress(false)
+            .run(&(&flips[..],)),
+        Error::Unsupported { .. },
+        "`k`"
+    );
+}
+
+#[model]
+fn nothing_latent(y: f64) {
+    observe!("y", Normal::new(0.0, 1.0), y);
+}
+
+#[test]
+fn nuts_on_a_model_without_latent_sites() {
+    assert!(
+        Mcmc::new(Nuts::new(nothing_latent))
+            .warmup(5)
+            .samples(5)
+            .progress(false)
+            .run(&(1.0,))
+            .is_err()
+    );
+}
+
+#[test]
+fn svi_with_a_stored_parameter_of_another_shape() {
+    let mut store = ParamStore::new();
+    store
+        .insert("a", Value::from(vec![0.0, 1.0]), Constraint::Real)
+        .unwrap();
+    let mut svi = Svi::new(weigh, weigh_guide, Adam::new(0.01), TraceElbo::new())
+        .with_params(store)
+        .progress(false);
+    assert_err!(
+        svi.step(&(1.0,)),
+        Error::WrongValue { .. } | Error::Param { .. },
+        "`a`",
+        "a real number",
+        "a vector of 2 reals"
+    );
+}
+
+#[test]
+fn predictive_posterior_with_draws_of_another_model() {
+    let mut other = smallx::infer::Samples::new(1);
+    other.push(0, &[("zz", &Value::from(1.0))]).unwrap();
+    assert_err!(
+        smallx::infer::Predictive::new(weigh).posterior(&(1.0,), &other),
+        Error::UnknownSite { .. },
+        "`zz`"
+    );
+}
+
+#[test]
+fn waic_of_draws_of_another_model() {
+    let mut other = smallx::infer::Samples::new(1);
+    for x in [1.0, 2.0, 3.0, 4.0] {
+        other.push(0, &[("zz", &Value::from(x))]).unwrap();
+    }
+    assert_err!(
+        smallx::infer::criteria::waic_of(&weigh, &(1.0,), &other),
+        Error::UnknownSite { .. },
+        "`zz`"
+    );
 }

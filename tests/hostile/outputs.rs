@@ -130,8 +130,79 @@ fn push_a_value_of_another_kind_to_a_known_site() {
 
 #[test]
 fn stats_of_a_chain_that_does_not_exist_is_none() {
-    let s = samples(1, 4);
+    let mut s = samples(1, 4);
     assert_eq!(s.stats().get(3), None);
+    assert!(s.stats_mut(3).is_none());
+}
+
+#[test]
+fn loglik_observation_out_of_range_is_none() {
+    let ll = smallx::infer::LogLik::from_array(1, 2, vec!["y".into()], &[-1.0, -2.0]).unwrap();
+    assert_eq!(ll.observation(0), Some(&[-1.0, -2.0][..]));
+    assert_eq!(ll.observation(1), None);
+    assert_eq!(ll.get(0, 1, 0), Some(-2.0));
+    assert_eq!(ll.get(0, 2, 0), None);
+    assert_eq!(ll.get(1, 0, 0), None);
+}
+
+#[test]
+fn importance_marginal_element_out_of_range() {
+    let result = smallx::infer::Importance::new(vector_model)
+        .num_samples(20)
+        .progress(false)
+        .run(&(1.0,))
+        .unwrap();
+    assert!(result.marginal_element("mu", 2).is_ok());
+    assert!(
+        result
+            .marginal_element("mu", 3)
+            .is_err_and(|e| e.to_string().contains("`mu`"))
+    );
+    assert!(
+        result
+            .marginal("nope")
+            .is_err_and(|e| e.to_string().contains("`nope`"))
+    );
+}
+
+#[test]
+fn svgd_samples_before_any_step() {
+    let svgd = smallx::infer::Svgd::new(
+        weigh,
+        smallx::infer::RbfKernel::new(),
+        smallx::infer::Adam::new(0.1),
+    );
+    assert!(
+        svgd.samples(&(1.0,))
+            .is_err_and(|e| e.to_string().contains("step"))
+    );
+}
+
+#[test]
+fn arviz_export_of_empty_samples() {
+    let s = Samples::new(0);
+    let doc = smallx::infer::arviz::InferenceData::new(&s)
+        .to_json()
+        .unwrap();
+    assert_eq!(doc["posterior"], serde_json::json!({}));
+    assert_eq!(smallx::infer::arviz::to_csv(&s), "chain,draw\n");
+}
+
+#[test]
+fn map_with_zero_steps_returns_the_start_and_its_density() {
+    let map = smallx::infer::Map::new(weigh)
+        .max_steps(0)
+        .run(&(1.0,))
+        .unwrap();
+    assert_eq!(map.steps, 0);
+    assert_eq!(map.point.get("w").unwrap().as_f64().unwrap(), 0.0);
+    // log N(0 | 0, 1) + log N(1 | 0, 1)
+    let expected = -(2.0 * std::f64::consts::PI).ln() - 0.5;
+    assert!(
+        (map.log_joint - expected).abs() < 1e-12,
+        "{}",
+        map.log_joint
+    );
 }
 
 #[test]

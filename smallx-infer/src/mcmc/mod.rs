@@ -270,7 +270,9 @@ impl<K: Kernel> Mcmc<K> {
         for (c, chain) in chains.into_iter().enumerate() {
             let chain = chain?;
             push_rows(&mut samples, c, &chain.columns, &chain.flat)?;
-            *samples.stats_mut(c) = chain.stats;
+            if let Some(stats) = samples.stats_mut(c) {
+                *stats = chain.stats;
+            }
         }
         crate::predictive::add_deterministic(self.kernel.model(), args, &mut samples, self.seed)?;
         Ok(samples)

@@ -440,9 +440,10 @@ where
         }
         let mut samples = Samples::new(1);
         push_rows(&mut samples, 0, &columns, &flat)?;
-        let stats = samples.stats_mut(0);
-        stats.log_joint = log_joint;
-        stats.accept_rate = f64::NAN;
+        if let Some(stats) = samples.stats_mut(0) {
+            stats.log_joint = log_joint;
+            stats.accept_rate = f64::NAN;
+        }
         crate::predictive::add_deterministic(&self.model, args, &mut samples, self.seed)?;
         Ok(samples)
     }
