@@ -174,15 +174,24 @@ fn draws_array(samples: &Samples, mode: NonFinite) -> Result<Map<String, Json>> 
     Ok(group)
 }
 
-fn value_json(v: &Value<f64>) -> Json {
-    match v {
-        Value::Real(x) => json!(x.0),
+/// An observed value as JSON (reals through [`number`]: never a silent `null`).
+fn value_json(name: &str, v: &Value<f64>, mode: NonFinite) -> Result<Json> {
+    let place = || (name.to_string(), "the observed value".to_string());
+    Ok(match v {
+        Value::Real(x) => number(x.0, mode, &place)?,
         Value::Int(i) => json!(i),
         Value::Bool(b) => json!(u8::from(*b)),
         Value::IntVec(xs) => json!(xs),
         Value::BoolVec(xs) => json!(xs.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()),
-        other => json!(other.real_values().unwrap_or_default()),
-    }
+        other => Json::Array(
+            other
+                .real_values()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| number(x, mode, &place))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+    })
 }
 
 /// An ArviZ InferenceData document.
@@ -426,8 +435,8 @@ impl<'a> InferenceData<'a> {
                 "observed_data".into(),
                 Json::Object(
                     obs.iter()
-                        .map(|(n, v)| (n.to_string(), value_json(v)))
-                        .collect(),
+                        .map(|(n, v)| Ok((n.to_string(), value_json(n, v, mode)?)))
+                        .collect::<Result<Map<_, _>>>()?,
                 ),
             );
         }

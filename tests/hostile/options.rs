@@ -977,3 +977,29 @@ fn stacking_no_models() {
         "no models"
     );
 }
+
+#[test]
+fn svgd_run_until_a_callback_stops_it_with_usize_max_steps() {
+    let mut svgd = Svgd::new(weigh, RbfKernel::new(), Adam::new(0.1))
+        .num_particles(4)
+        .progress(false);
+    let report = svgd
+        .run_with_callbacks(usize::MAX, &(1.0,), &mut [&mut StopAfter(2)])
+        .unwrap();
+    assert_eq!(report.losses.len(), 2);
+}
+
+#[test]
+fn init_map_starts_the_chain_at_the_mode() {
+    // With a proposal scale of 1e-12 and no warm-up, the one kept draw sits at the start: the
+    // mode of p(w | y = 1), w = 0.5, not a prior draw.
+    let samples = metropolis()
+        .warmup(0)
+        .samples(1)
+        .initial_scale(1e-12)
+        .init(Init::Map)
+        .run(&(1.0,))
+        .unwrap();
+    let w = samples.values("w").unwrap()[0];
+    assert!((w - 0.5).abs() < 1e-4, "{w}");
+}
