@@ -237,7 +237,9 @@ fn w3() {
     for site in ["mu", "sigma"] {
         let draws = samples.site(site).expect("site");
         let means = draws.mean();
-        let ess: Vec<f64> = (0..2).map(|j| ess_bulk(&draws.element(j))).collect();
+        let ess: Vec<f64> = (0..2)
+            .map(|j| ess_bulk(&draws.element(j).expect("element")))
+            .collect();
         min_ess = ess.iter().copied().fold(min_ess, f64::min);
         parts.push(format!(
             "\"{site}\": [{:.4}, {:.4}], \"ess_{site}\": [{:.0}, {:.0}]",
@@ -438,7 +440,13 @@ fn w7() {
 
 /// The bulk ESS of element `j` of `site`.
 fn ess_of(samples: &Samples, site: &str, j: usize) -> f64 {
-    ess_bulk(&samples.site(site).expect("site").element(j))
+    ess_bulk(
+        &samples
+            .site(site)
+            .expect("site")
+            .element(j)
+            .expect("element"),
+    )
 }
 
 fn mean_of(samples: &Samples, site: &str, j: usize) -> f64 {

@@ -74,7 +74,7 @@ fn main() -> smallx::Result<()> {
     println!("acceptance by chain: {}", accept.join(", "));
 
     let mu = samples.site("mu")?;
-    let (mu1, mu2) = (mu.element(0).concat(), mu.element(1).concat());
+    let (mu1, mu2) = (mu.element(0)?.concat(), mu.element(1)?.concat());
     let mut diff: Vec<f64> = mu2.iter().zip(&mu1).map(|(b, a)| b - a).collect();
     let p_less = diff.iter().filter(|&&d| d < 0.0).count() as f64 / diff.len() as f64;
     diff.sort_by(f64::total_cmp);

@@ -70,7 +70,7 @@ fn main() -> smallx::Result<()> {
     let mut covered = 0;
     let mut intervals = Vec::new();
     for (j, truth) in true_beta.iter().enumerate() {
-        let mut draws = beta.element(j).concat();
+        let mut draws = beta.element(j)?.concat();
         draws.sort_by(f64::total_cmp);
         let (lo, hi) = (quantile(&draws, 0.025), quantile(&draws, 0.975));
         covered += usize::from(lo <= *truth && *truth <= hi);

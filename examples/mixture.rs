@@ -72,7 +72,7 @@ fn main() -> smallx::Result<()> {
     let (nuts_x2, nuts_sin) = expectations(&nuts_xs);
     let shares: Vec<String> = nuts
         .site("x")?
-        .element(0)
+        .element(0)?
         .iter()
         .map(|c| {
             format!(

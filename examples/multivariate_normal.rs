@@ -38,7 +38,7 @@ fn main() -> smallx::Result<()> {
     let svgd_means = mu.mean();
     let svgd_sds: Vec<f64> = (0..3)
         .map(|j| {
-            let xs = mu.element(j).concat();
+            let xs = mu.element(j).expect("j < 3").concat();
             let m = svgd_means[j];
             (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
         })

@@ -61,7 +61,7 @@ fn main() -> smallx::Result<()> {
     let line = predicted.samples.site("mu")?;
     let mut intervals = Vec::new();
     for (k, xk) in x_new.iter().enumerate() {
-        let mut ys = draws.element(k).concat();
+        let mut ys = draws.element(k)?.concat();
         ys.sort_by(f64::total_cmp);
         let q = |p: f64| ys[((ys.len() - 1) as f64 * p).round() as usize];
         let mu_mean = line.mean()[k];

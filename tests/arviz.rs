@@ -67,7 +67,7 @@ fn inference_data_has_the_layout_arviz_reads() {
     );
     assert_eq!(doc["attrs"]["inference_library"], "smallx");
     // The per-observation log-likelihoods sum to the site's log-probability at that draw.
-    let draw = samples.draw(1, 7);
+    let draw = samples.draw(1, 7).unwrap();
     let trace = get_trace(
         &substitute(best, draw),
         &args,
@@ -84,7 +84,7 @@ fn inference_data_has_the_layout_arviz_reads() {
     // The posterior arrays hold the draws.
     assert_eq!(
         doc["posterior"]["mu"][1][7][0].as_f64().unwrap(),
-        samples.site("mu").unwrap().draw(1, 7)[0]
+        samples.site("mu").unwrap().draw(1, 7).unwrap()[0]
     );
 }
 

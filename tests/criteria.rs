@@ -92,7 +92,7 @@ fn loglik_json(ll: &LogLik) -> Json {
             (0..ll.num_draws())
                 .map(|i| {
                     (0..ll.num_observations())
-                        .map(|j| ll.get(c, i, j))
+                        .map(|j| ll.get(c, i, j).unwrap())
                         .collect()
                 })
                 .collect()
@@ -365,14 +365,14 @@ fn pointwise_log_likelihood_has_one_column_per_element() {
     // Each entry is the observation's log-density at that draw's mu.
     let mu = samples.site("mu").unwrap();
     for (c, i) in [(0, 0), (1, 17), (1, 29)] {
-        let m = mu.draw(c, i)[0];
+        let m = mu.draw(c, i).unwrap()[0];
         let normal = |x: f64, s: f64| {
             -0.5 * ((x - m) / s).powi(2) - s.ln() - 0.5 * (2.0 * std::f64::consts::PI).ln()
         };
         for (j, &yj) in y.iter().enumerate() {
-            assert!((ll.get(c, i, j) - normal(yj, 1.0)).abs() < 1e-12);
+            assert!((ll.get(c, i, j).unwrap() - normal(yj, 1.0)).abs() < 1e-12);
         }
-        assert!((ll.get(c, i, 3) - normal(0.7, 2.0)).abs() < 1e-12);
+        assert!((ll.get(c, i, 3).unwrap() - normal(0.7, 2.0)).abs() < 1e-12);
     }
     let w = criteria::waic_of(&two_sites, &args, &samples).unwrap();
     assert_eq!(w, waic(&ll).unwrap());

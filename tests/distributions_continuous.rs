@@ -465,7 +465,7 @@ fn flat_mean(ys: &[f64]) {
 
 /// (mean error, sd error) in units of their Monte Carlo standard errors, as in tests/nuts.rs.
 fn standardised_errors(samples: &Samples, site: &str, j: usize, mean: f64, sd: f64) -> (f64, f64) {
-    let chains = samples.site(site).unwrap().element(j);
+    let chains = samples.site(site).unwrap().element(j).unwrap();
     let all: Vec<f64> = chains.concat();
     let n = all.len() as f64;
     let m = all.iter().sum::<f64>() / n;
@@ -823,7 +823,11 @@ fn nuts_on_an_lkj_prior_reproduces_its_correlation_variance() {
         .unwrap();
     let l = samples.site("l").unwrap();
     for i in 0..100 {
-        assert!(Constraint::CorrCholesky.inverse(&l.value(0, i)).is_ok());
+        assert!(
+            Constraint::CorrCholesky
+                .inverse(&l.value(0, i).unwrap())
+                .is_ok()
+        );
     }
 }
 

@@ -609,7 +609,7 @@ fn overdispersed(ys: &[i64]) {
 }
 
 fn standardised_errors(samples: &Samples, site: &str, mean: f64, sd: f64) -> (f64, f64) {
-    let chains = samples.site(site).unwrap().element(0);
+    let chains = samples.site(site).unwrap().element(0).unwrap();
     let all: Vec<f64> = chains.concat();
     let n = all.len() as f64;
     let m = all.iter().sum::<f64>() / n;

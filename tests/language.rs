@@ -166,7 +166,7 @@ fn nuts_infers_a_model_built_from_sub_models() {
         .progress(false)
         .run(&(&data[..],))
         .unwrap();
-    let chains = samples.site("mu").unwrap().element(0);
+    let chains = samples.site("mu").unwrap().element(0).unwrap();
     let all = chains.concat();
     let m = all.iter().sum::<f64>() / all.len() as f64;
     let mcse = sd / ess_bulk(&chains).sqrt();
@@ -314,7 +314,7 @@ fn check_means(samples: &Samples, x: &[f64]) {
     let mean = samples.site("mean").unwrap();
     assert_eq!(mean.dim, x.len());
     for (k, xk) in x.iter().enumerate() {
-        let column = mean.element(k).concat();
+        let column = mean.element(k).unwrap().concat();
         for i in 0..a.len() {
             assert!((column[i] - (a[i] + b[i] * xk)).abs() < 1e-12);
         }

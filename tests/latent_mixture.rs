@@ -204,7 +204,7 @@ fn nuts_recovers_dirichlet_weights_of_a_two_component_mixture() {
         .progress(false)
         .run(&(&xs[..],))
         .unwrap();
-    let chains = samples.site("w").unwrap().element(0);
+    let chains = samples.site("w").unwrap().element(0).unwrap();
     let all = chains.concat();
     let m = all.iter().sum::<f64>() / all.len() as f64;
     let mcse = sd / ess_bulk(&chains).sqrt();

@@ -16,7 +16,7 @@ use smallx::prelude::*;
 
 /// (mean error, sd error) in units of their Monte Carlo standard errors.
 fn standardised_errors(samples: &Samples, site: &str, j: usize, mean: f64, sd: f64) -> (f64, f64) {
-    let chains = samples.site(site).unwrap().element(j);
+    let chains = samples.site(site).unwrap().element(j).unwrap();
     let all: Vec<f64> = chains.concat();
     let n = all.len() as f64;
     let m = all.iter().sum::<f64>() / n;
@@ -197,7 +197,7 @@ fn chains_are_reproducible_and_independent() {
     };
     let (a, b) = (run(7), run(7));
     assert_eq!(a, b);
-    let draws = a.site("weight").unwrap().element(0);
+    let draws = a.site("weight").unwrap().element(0).unwrap();
     assert_ne!(draws[0], draws[1]);
 }
 

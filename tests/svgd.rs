@@ -81,7 +81,7 @@ where
     let samples = svgd.samples(&()).unwrap();
     let z = samples.site("z").unwrap();
     (0..z.dim)
-        .map(|j| mean_var(&z.element(j).concat()))
+        .map(|j| mean_var(&z.element(j).unwrap().concat()))
         .collect()
 }
 

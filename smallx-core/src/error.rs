@@ -247,4 +247,33 @@ pub enum Error {
     /// names the site.
     #[error("invalid distribution: {0}")]
     Distribution(#[from] DistError),
+    /// An option of an algorithm, optimiser or tool set to a value outside its valid range
+    /// (a learning rate of 0, a target acceptance of 1.5, zero chains): checked where the
+    /// option is set or when the run starts, before any work is done.
+    #[error("{algorithm}: option `{option}` must be {expected}, got {value}")]
+    InvalidOption {
+        /// The algorithm, optimiser or tool (`Adam`, `NUTS`, `Importance`).
+        algorithm: &'static str,
+        /// The option (`lr`, `target_accept`, `num_samples`).
+        option: &'static str,
+        /// The value given, written out.
+        value: String,
+        /// The valid range, written out (`a finite number in (0, 1)`).
+        expected: &'static str,
+    },
+    /// An index beyond what a collection of draws holds: a chain, a draw, or an element of a
+    /// site's value.
+    #[error(
+        "site `{site}`: {what} {index} is out of range: there are {len} {what}s, numbered from 0"
+    )]
+    IndexOutOfRange {
+        /// The site whose draws were indexed.
+        site: String,
+        /// What was indexed: `chain`, `draw` or `element`.
+        what: &'static str,
+        /// The index given.
+        index: usize,
+        /// How many there are.
+        len: usize,
+    },
 }

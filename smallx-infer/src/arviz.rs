@@ -25,7 +25,7 @@ pub fn pointwise_log_likelihood<M: Model>(
     for c in 0..draws.num_chains() {
         for i in 0..draws.num_draws() {
             let trace =
-                smallx_core::get_trace(&substitute(model, draws.draw(c, i)), args, &mut rng)?;
+                smallx_core::get_trace(&substitute(model, draws.draw(c, i)?), args, &mut rng)?;
             let mut values = Vec::new();
             for site in trace.observed_sites() {
                 let dist = site
@@ -71,51 +71,127 @@ pub fn observed_data<M: Model>(model: &M, args: &M::Args<'_>) -> Result<Data> {
     Ok(data)
 }
 
-fn draws_array(samples: &Samples) -> Map<String, Json> {
-    let mut group = Map::new();
-    for site in samples.sites() {
-        let chains: Vec<Json> = (0..samples.num_chains())
-            .map(|c| {
-                Json::Array(
-                    (0..samples.num_draws())
-                        .map(|i| {
-                            let x = site.draw(c, i);
-                            match site.kind {
-                                smallx_core::ValueKind::Real
-                                | smallx_core::ValueKind::Int
-                                | smallx_core::ValueKind::Bool => json!(x[0]),
-                                smallx_core::ValueKind::Matrix(r, cols) => Json::Array(
-                                    (0..r)
-                                        .map(|row| {
-                                            Json::Array(
-                                                (0..cols)
-                                                    .map(|col| json!(x[col * r + row]))
-                                                    .collect(),
-                                            )
-                                        })
-                                        .collect(),
-                                ),
-                                _ => json!(x),
-                            }
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-        group.insert(site.name.clone(), Json::Array(chains));
-    }
-    group
+/// How numbers that JSON cannot hold (NaN, ±∞) are written.
+#[derive(Clone, Copy, PartialEq)]
+enum NonFinite {
+    /// An error naming where the number is.
+    Refuse,
+    /// A placeholder string, replaced in the file's text by the bare token Python's `json`
+    /// module (which `arviz.from_json` uses) reads: `NaN`, `Infinity`, `-Infinity`.
+    Token,
 }
 
-fn value_json(v: &Value<f64>) -> Json {
-    match v {
-        Value::Real(x) => json!(x.0),
+/// The placeholder of a non-finite number under [`NonFinite::Token`].
+fn token(x: f64) -> String {
+    let name = if x.is_nan() {
+        "NaN"
+    } else if x > 0.0 {
+        "Infinity"
+    } else {
+        "-Infinity"
+    };
+    format!("{TOKEN_MARK}{name}{TOKEN_MARK}")
+}
+
+/// Marks a placeholder; no site name or label holds it.
+const TOKEN_MARK: &str = "\u{1}smallx-non-finite\u{1}";
+
+/// The JSON of number `x`, found at `place` (called only for an error message).
+fn number(x: f64, mode: NonFinite, place: &dyn Fn() -> (String, String)) -> Result<Json> {
+    if x.is_finite() {
+        return Ok(json!(x));
+    }
+    match mode {
+        NonFinite::Token => Ok(Json::String(token(x))),
+        NonFinite::Refuse => {
+            let (site, at) = place();
+            Err(Error::InvalidSite {
+                site,
+                detail: format!(
+                    "{at} is {x}, which a JSON value cannot hold; `InferenceData::write` writes it \
+                     as Python's json module (and so `arviz.from_json`) reads it, and `to_csv` writes it too"
+                ),
+            })
+        }
+    }
+}
+
+/// A vector of numbers of `what` in chain `c`, as JSON.
+fn numbers(xs: &[f64], mode: NonFinite, site: &str, what: &str, c: usize) -> Result<Json> {
+    xs.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            number(x, mode, &|| {
+                (site.to_string(), format!("{what} of chain {c}, draw {i}"))
+            })
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Json::Array)
+}
+
+fn draws_array(samples: &Samples, mode: NonFinite) -> Result<Map<String, Json>> {
+    let mut group = Map::new();
+    for site in samples.sites() {
+        let mut chains = Vec::with_capacity(samples.num_chains());
+        for c in 0..samples.num_chains() {
+            let mut draws = Vec::with_capacity(samples.num_draws());
+            for i in 0..samples.num_draws() {
+                let x = site.draw(c, i)?;
+                let num = |k: usize| {
+                    number(x[k], mode, &|| {
+                        let element = if site.dim > 1 {
+                            format!(" (element {k})")
+                        } else {
+                            String::new()
+                        };
+                        (
+                            site.name.clone(),
+                            format!("the draw at chain {c}, draw {i}{element}"),
+                        )
+                    })
+                };
+                draws.push(match site.kind {
+                    smallx_core::ValueKind::Real
+                    | smallx_core::ValueKind::Int
+                    | smallx_core::ValueKind::Bool => num(0)?,
+                    smallx_core::ValueKind::Matrix(r, cols) => Json::Array(
+                        (0..r)
+                            .map(|row| {
+                                (0..cols)
+                                    .map(|col| num(col * r + row))
+                                    .collect::<Result<Vec<_>>>()
+                                    .map(Json::Array)
+                            })
+                            .collect::<Result<Vec<_>>>()?,
+                    ),
+                    _ => Json::Array((0..x.len()).map(num).collect::<Result<Vec<_>>>()?),
+                });
+            }
+            chains.push(Json::Array(draws));
+        }
+        group.insert(site.name.clone(), Json::Array(chains));
+    }
+    Ok(group)
+}
+
+/// An observed value as JSON (reals through [`number`]: never a silent `null`).
+fn value_json(name: &str, v: &Value<f64>, mode: NonFinite) -> Result<Json> {
+    let place = || (name.to_string(), "the observed value".to_string());
+    Ok(match v {
+        Value::Real(x) => number(x.0, mode, &place)?,
         Value::Int(i) => json!(i),
         Value::Bool(b) => json!(u8::from(*b)),
         Value::IntVec(xs) => json!(xs),
         Value::BoolVec(xs) => json!(xs.iter().map(|&b| u8::from(b)).collect::<Vec<_>>()),
-        other => json!(other.real_values().unwrap_or_default()),
-    }
+        other => Json::Array(
+            other
+                .real_values()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|x| number(x, mode, &place))
+                .collect::<Result<Vec<_>>>()?,
+        ),
+    })
 }
 
 /// An ArviZ InferenceData document.
@@ -190,7 +266,9 @@ impl<'a> InferenceData<'a> {
                 for c in 0..predictive.num_chains() {
                     for i in 0..predictive.num_draws() {
                         // Same kind and length for every draw: this cannot fail.
-                        let _ = out.push_numbers(c, &site.name, site.kind, site.draw(c, i));
+                        if let Ok(x) = site.draw(c, i) {
+                            let _ = out.push_numbers(c, &site.name, site.kind, x);
+                        }
                     }
                 }
             }
@@ -275,19 +353,32 @@ impl<'a> InferenceData<'a> {
     /// The document as JSON in the layout of `InferenceData.to_json` (groups as keys, arrays
     /// with leading chain and draw dimensions); an error when named dimensions or coordinates
     /// do not fit the sites.
+    ///
+    /// A JSON value cannot hold NaN or an infinity: a draw or statistic that is one is an
+    /// error naming the site, the chain and the draw ([`write`](Self::write) writes them).
     pub fn to_json(&self) -> Result<Json> {
+        self.document(NonFinite::Refuse)
+    }
+
+    fn document(&self, mode: NonFinite) -> Result<Json> {
         let predictive = self.predictive_sites();
         self.check_dims(predictive.as_ref())?;
         let mut doc = Map::new();
         doc.insert(
             "posterior".into(),
-            Json::Object(draws_array(self.posterior)),
+            Json::Object(draws_array(self.posterior, mode)?),
         );
         let stats = self.posterior.stats();
         let mut sample_stats = Map::new();
         sample_stats.insert(
             "lp".into(),
-            json!(stats.iter().map(|s| &s.log_joint).collect::<Vec<_>>()),
+            Json::Array(
+                stats
+                    .iter()
+                    .enumerate()
+                    .map(|(c, s)| numbers(&s.log_joint, mode, "lp", "the log-joint", c))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
         );
         if stats
             .iter()
@@ -323,31 +414,45 @@ impl<'a> InferenceData<'a> {
             let column = |f: &dyn Fn(&crate::samples::ChainStats) -> Json| {
                 Json::Array(stats.iter().map(f).collect())
             };
+            let reals = |name: &'static str, f: &dyn Fn(&crate::samples::ChainStats) -> &[f64]| {
+                stats
+                    .iter()
+                    .enumerate()
+                    .map(|(c, s)| numbers(f(s), mode, name, name, c))
+                    .collect::<Result<Vec<_>>>()
+                    .map(Json::Array)
+            };
             sample_stats.insert("diverging".into(), column(&|s| json!(s.diverging)));
             sample_stats.insert("tree_depth".into(), column(&|s| json!(s.tree_depth)));
             sample_stats.insert("n_steps".into(), column(&|s| json!(s.n_steps)));
-            sample_stats.insert("step_size".into(), column(&|s| json!(s.step_size)));
-            sample_stats.insert("acceptance_rate".into(), column(&|s| json!(s.acceptance)));
-            sample_stats.insert("energy".into(), column(&|s| json!(s.energy)));
+            sample_stats.insert("step_size".into(), reals("step_size", &|s| &s.step_size)?);
+            sample_stats.insert(
+                "acceptance_rate".into(),
+                reals("acceptance_rate", &|s| &s.acceptance)?,
+            );
+            sample_stats.insert("energy".into(), reals("energy", &|s| &s.energy)?);
         }
         doc.insert("sample_stats".into(), Json::Object(sample_stats));
         if let Some(ll) = &self.log_likelihood {
-            doc.insert("log_likelihood".into(), Json::Object(draws_array(ll)));
+            doc.insert(
+                "log_likelihood".into(),
+                Json::Object(draws_array(ll, mode)?),
+            );
         }
         if let Some(obs) = &self.observed {
             doc.insert(
                 "observed_data".into(),
                 Json::Object(
                     obs.iter()
-                        .map(|(n, v)| (n.to_string(), value_json(v)))
-                        .collect(),
+                        .map(|(n, v)| Ok((n.to_string(), value_json(n, v, mode)?)))
+                        .collect::<Result<Map<_, _>>>()?,
                 ),
             );
         }
         if let Some(predictive) = &predictive {
             doc.insert(
                 "posterior_predictive".into(),
-                Json::Object(draws_array(predictive)),
+                Json::Object(draws_array(predictive, mode)?),
             );
         }
         if !self.dims.is_empty() {
@@ -376,9 +481,21 @@ impl<'a> InferenceData<'a> {
         Ok(Json::Object(doc))
     }
 
-    /// Write the JSON document to `path`.
+    /// Write the JSON document to `path`. NaN and infinite numbers are written as the bare
+    /// tokens `NaN`, `Infinity` and `-Infinity`, which Python's `json` module (and so
+    /// `arviz.from_json`) reads as floats; strict JSON parsers refuse them.
     pub fn write(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), &self.to_json()?.to_string())
+        let mut text = self.document(NonFinite::Token)?.to_string();
+        if text.contains("smallx-non-finite") {
+            for (x, bare) in [
+                (f64::NAN, "NaN"),
+                (f64::INFINITY, "Infinity"),
+                (f64::NEG_INFINITY, "-Infinity"),
+            ] {
+                text = text.replace(&Json::String(token(x)).to_string(), bare);
+            }
+        }
+        write(path.as_ref(), &text)
     }
 }
 
@@ -388,10 +505,14 @@ fn write(path: &Path, text: &str) -> Result<()> {
 }
 
 /// The draws as CSV: a header `chain,draw,mu[0],mu[1],sigma,...`, then one row per draw.
+///
+/// A name holding a comma, a double quote or a line break is quoted as RFC 4180 says (`"a,b"`,
+/// quotes doubled), so [`Data::from_csv`] and other CSV readers read it back; NaN and the
+/// infinities are written as `NaN`, `inf` and `-inf`.
 pub fn to_csv(samples: &Samples) -> String {
     let mut header = vec!["chain".to_string(), "draw".to_string()];
     for site in samples.sites() {
-        header.extend((0..site.dim).map(|j| site.element_name(j)));
+        header.extend((0..site.dim).map(|j| csv_field(&site.element_name(j))));
     }
     let mut out = header.join(",");
     out.push('\n');
@@ -399,13 +520,27 @@ pub fn to_csv(samples: &Samples) -> String {
         for i in 0..samples.num_draws() {
             let mut row = vec![c.to_string(), i.to_string()];
             for site in samples.sites() {
-                row.extend(site.draw(c, i).iter().map(|x| x.to_string()));
+                // Draws past the end of a shorter chain are left empty.
+                match site.draw(c, i) {
+                    Ok(x) => row.extend(x.iter().map(|x| x.to_string())),
+                    Err(_) => row.extend((0..site.dim).map(|_| String::new())),
+                }
             }
             out.push_str(&row.join(","));
             out.push('\n');
         }
     }
     out
+}
+
+/// A CSV field: quoted (with inner quotes doubled) when it holds a comma, a quote or a line
+/// break.
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
 }
 
 /// Write [`to_csv`] to `path`.

@@ -135,14 +135,23 @@ impl LogLik {
     pub fn names(&self) -> &[String] {
         &self.names
     }
-    /// The log-likelihood of observation `j` at every draw, chain after chain.
-    pub fn observation(&self, j: usize) -> &[f64] {
+    /// The log-likelihood of observation `j` at every draw, chain after chain (`None` for an
+    /// observation that does not exist).
+    pub fn observation(&self, j: usize) -> Option<&[f64]> {
+        (j < self.names.len()).then(|| self.column(j))
+    }
+    /// Observation `j < n`.
+    fn column(&self, j: usize) -> &[f64] {
         let s = self.num_samples();
         &self.values[j * s..(j + 1) * s]
     }
-    /// The log-likelihood of observation `j` at draw `i` of chain `c`.
-    pub fn get(&self, c: usize, i: usize, j: usize) -> f64 {
-        self.observation(j)[c * self.draws + i]
+    /// The log-likelihood of observation `j` at draw `i` of chain `c` (`None` when one of
+    /// them does not exist).
+    pub fn get(&self, c: usize, i: usize, j: usize) -> Option<f64> {
+        if c >= self.chains || i >= self.draws {
+            return None;
+        }
+        Some(self.observation(j)?[c * self.draws + i])
     }
 }
 
@@ -185,7 +194,7 @@ pub fn pointwise_log_likelihood<M: Model>(
     for c in 0..chains {
         for i in 0..draws {
             for site in per_site.sites() {
-                values.extend_from_slice(site.draw(c, i));
+                values.extend_from_slice(site.draw(c, i)?);
             }
         }
     }
@@ -278,7 +287,7 @@ pub fn waic_with(loglik: &LogLik, convention: WaicVariance) -> Result<Waic> {
     let mut pointwise = Vec::with_capacity(n);
     let mut p_pointwise = Vec::with_capacity(n);
     for j in 0..n {
-        let x = loglik.observation(j);
+        let x = loglik.column(j);
         let lppd = log_sum_exp(x) - (s as f64).ln();
         let var = variance(x, ddof);
         pointwise.push(lppd - var);
@@ -356,7 +365,7 @@ pub fn loo_with_reff(loglik: &LogLik, r_eff: f64) -> Result<Loo> {
     let mut k_hat = Vec::with_capacity(n);
     let mut lppd = 0.0;
     for j in 0..n {
-        let x = loglik.observation(j);
+        let x = loglik.column(j);
         let neg: Vec<f64> = x.iter().map(|v| -v).collect();
         let smoothed = psis(&neg, r_eff);
         let terms: Vec<f64> = smoothed

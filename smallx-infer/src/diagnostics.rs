@@ -52,8 +52,20 @@ fn variance(xs: &[f64]) -> f64 {
     xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() as f64 - 1.0)
 }
 
-/// The classic potential scale reduction of chains of equal length.
+/// Whether `chains` is at least one chain, all of one length, of at least `min` draws: what
+/// every diagnostic needs (they are NaN otherwise).
+fn usable(chains: &[Vec<f64>], min: usize) -> bool {
+    chains
+        .first()
+        .is_some_and(|c| c.len() >= min && chains.iter().all(|x| x.len() == c.len()))
+}
+
+/// The classic potential scale reduction of chains of equal length; NaN without chains, with
+/// chains of unequal length, or with fewer than 2 draws per chain.
 pub fn rhat_basic(chains: &[Vec<f64>]) -> f64 {
+    if !usable(chains, 2) {
+        return f64::NAN;
+    }
     let n = chains[0].len() as f64;
     let means: Vec<f64> = chains.iter().map(|c| mean(c)).collect();
     let w = mean(&chains.iter().map(|c| variance(c)).collect::<Vec<_>>());
@@ -62,10 +74,10 @@ pub fn rhat_basic(chains: &[Vec<f64>]) -> f64 {
 }
 
 /// Rank-normalised split R-hat: the larger of the bulk R-hat and the R-hat of the draws
-/// folded around the median (which detects differences in scale). NaN with fewer than 4
-/// draws per chain.
+/// folded around the median (which detects differences in scale). NaN without chains, with
+/// chains of unequal length, or with fewer than 4 draws per chain.
 pub fn rhat(chains: &[Vec<f64>]) -> f64 {
-    if chains.is_empty() || chains.iter().any(|c| c.len() < 4) {
+    if !usable(chains, 4) {
         return f64::NAN;
     }
     let split = split_chains(chains);
@@ -80,17 +92,22 @@ pub fn rhat(chains: &[Vec<f64>]) -> f64 {
     bulk.max(rhat_basic(&rank_normalize(&folded)))
 }
 
-/// Bulk effective sample size: the ESS of the rank-normalised split chains.
+/// Bulk effective sample size: the ESS of the rank-normalised split chains. NaN without
+/// chains, with chains of unequal length, or with fewer than 4 draws per chain.
 pub fn ess_bulk(chains: &[Vec<f64>]) -> f64 {
-    if chains.is_empty() || chains.iter().any(|c| c.len() < 4) {
+    if !usable(chains, 4) {
         return f64::NAN;
     }
     ess_basic(&rank_normalize(&split_chains(chains)))
 }
 
 /// Effective sample size of chains of equal length, from their autocorrelations with
-/// Geyer's initial monotone sequence.
+/// Geyer's initial monotone sequence. NaN without chains, with chains of unequal length, or
+/// with fewer than 2 draws per chain.
 pub fn ess_basic(chains: &[Vec<f64>]) -> f64 {
+    if !usable(chains, 2) {
+        return f64::NAN;
+    }
     let m = chains.len() as f64;
     let n = chains[0].len();
     let nf = n as f64;

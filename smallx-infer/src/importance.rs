@@ -139,7 +139,7 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
         }
     }
 
-    /// How many weighted traces to draw.
+    /// How many weighted traces to draw (at least 1; checked when the run starts).
     pub fn num_samples(mut self, n: usize) -> Self {
         self.num_samples = n;
         self
@@ -183,6 +183,7 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
 
     /// Draw the weighted traces on this thread.
     pub fn run(&self, args: &M::Args<'_>) -> Result<ImportanceResult<M::Ret<f64>>> {
+        crate::samples::check_count("Importance", "num_samples", self.num_samples)?;
         let progress = Progress::new(self.num_samples, "Importance", self.progress);
         let mut samples = Vec::with_capacity(self.num_samples);
         for c in 0..CHUNKS {
@@ -200,6 +201,7 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
         for<'a> M::Args<'a>: Sync,
         M::Ret<f64>: Send,
     {
+        crate::samples::check_count("Importance", "num_samples", self.num_samples)?;
         let progress = Progress::new(self.num_samples, "Importance", false);
         let chunks: Vec<Result<Vec<_>>> = (0..CHUNKS)
             .into_par_iter()

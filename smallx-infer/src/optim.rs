@@ -1,9 +1,61 @@
 //! Optimisers over a flat vector of unconstrained parameters. They minimise.
+//!
+//! Options are checked when a run starts ([`Optimizer::check`]): a learning rate that is not
+//! positive and finite, a clipping norm that is not positive, betas or a momentum outside
+//! `[0, 1)`, a decay factor outside `(0, 1]` are errors naming the option and its value.
+//!
+//! ```
+//! use smallx::infer::{Adam, Optimizer};
+//! let err = Adam::new(0.01).clip_norm(-1.0).check().unwrap_err().to_string();
+//! assert_eq!(err, "Adam: option `clip_norm` must be positive (NaN is not), got -1");
+//! ```
+
+use smallx_core::{Error, Result};
 
 /// One update rule.
 pub trait Optimizer {
     /// Move `params` against `grad` (the gradient of the loss).
     fn step(&mut self, params: &mut [f64], grad: &[f64]);
+    /// Check the options; the algorithms using the optimiser call it before their first step.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+/// `Err` naming `option` of `algorithm` unless `ok`.
+fn require(
+    ok: bool,
+    algorithm: &'static str,
+    option: &'static str,
+    value: f64,
+    expected: &'static str,
+) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            algorithm,
+            option,
+            value: value.to_string(),
+            expected,
+        })
+    }
+}
+
+/// A learning rate: positive and finite.
+fn check_lr(algorithm: &'static str, lr: f64) -> Result<()> {
+    require(
+        lr.is_finite() && lr > 0.0,
+        algorithm,
+        "lr",
+        lr,
+        "positive and finite",
+    )
+}
+
+/// A decay rate of a running average: in `[0, 1)`.
+fn check_unit(algorithm: &'static str, option: &'static str, x: f64) -> Result<()> {
+    require((0.0..1.0).contains(&x), algorithm, option, x, "in [0, 1)")
 }
 
 /// Stochastic gradient descent with optional momentum.
@@ -15,7 +67,7 @@ pub struct Sgd {
 }
 
 impl Sgd {
-    /// Plain SGD with learning rate `lr`.
+    /// Plain SGD with learning rate `lr` (positive and finite; checked when the run starts).
     pub fn new(lr: f64) -> Self {
         Sgd {
             lr,
@@ -23,7 +75,7 @@ impl Sgd {
             velocity: Vec::new(),
         }
     }
-    /// With momentum `beta` (heavy ball: `v ← βv + g`, `θ ← θ − lr·v`).
+    /// With momentum `beta` in `[0, 1)` (heavy ball: `v ← βv + g`, `θ ← θ − lr·v`).
     pub fn with_momentum(mut self, beta: f64) -> Self {
         self.momentum = beta;
         self
@@ -31,6 +83,10 @@ impl Sgd {
 }
 
 impl Optimizer for Sgd {
+    fn check(&self) -> Result<()> {
+        check_lr("Sgd", self.lr)?;
+        check_unit("Sgd", "momentum", self.momentum)
+    }
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         self.velocity.resize(params.len(), 0.0);
         for ((p, &g), v) in params.iter_mut().zip(grad).zip(&mut self.velocity) {
@@ -57,7 +113,7 @@ pub struct Adam {
 }
 
 impl Adam {
-    /// Adam with learning rate `lr` and the usual `β = (0.9, 0.999)`, `ε = 1e-8`.
+    /// Adam with learning rate `lr` (positive and finite; checked when the run starts) and the usual `β = (0.9, 0.999)`, `ε = 1e-8`.
     pub fn new(lr: f64) -> Self {
         Adam {
             lr,
@@ -71,18 +127,19 @@ impl Adam {
             v: Vec::new(),
         }
     }
-    /// Set `β₁` and `β₂`.
+    /// Set `β₁` and `β₂`, each in `[0, 1)`.
     pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
         self.beta1 = beta1;
         self.beta2 = beta2;
         self
     }
-    /// Rescale any gradient whose L2 norm exceeds `max_norm` down to that norm.
+    /// Rescale any gradient whose L2 norm exceeds `max_norm` (positive; infinity clips
+    /// nothing) down to that norm.
     pub fn clip_norm(mut self, max_norm: f64) -> Self {
         self.clip_norm = Some(max_norm);
         self
     }
-    /// Multiply the learning rate by `factor` after every step.
+    /// Multiply the learning rate by `factor`, in `(0, 1]`, after every step.
     pub fn lr_decay(mut self, factor: f64) -> Self {
         self.lr_decay = factor;
         self
@@ -94,6 +151,22 @@ impl Adam {
 }
 
 impl Optimizer for Adam {
+    fn check(&self) -> Result<()> {
+        check_lr("Adam", self.lr)?;
+        check_unit("Adam", "beta1", self.beta1)?;
+        check_unit("Adam", "beta2", self.beta2)?;
+        if let Some(max) = self.clip_norm {
+            // An infinite norm clips nothing; a negative one would turn descent into ascent.
+            require(max > 0.0, "Adam", "clip_norm", max, "positive (NaN is not)")?;
+        }
+        require(
+            self.lr_decay > 0.0 && self.lr_decay <= 1.0,
+            "Adam",
+            "lr_decay",
+            self.lr_decay,
+            "in (0, 1]",
+        )
+    }
     fn step(&mut self, params: &mut [f64], grad: &[f64]) {
         self.m.resize(params.len(), 0.0);
         self.v.resize(params.len(), 0.0);

@@ -168,7 +168,7 @@ fn site_panels<DB: DrawingBackend>(
     let rows = area.split_evenly((draws.dim, if with_trace { 2 } else { 1 }));
     for j in 0..draws.dim {
         let name = draws.element_name(j);
-        let chains = draws.element(j);
+        let chains = draws.element(j)?;
         if with_trace {
             panel(&rows[2 * j], &format!("{name}: trace"), &chains, true)?;
             panel(

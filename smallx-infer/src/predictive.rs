@@ -37,7 +37,8 @@ impl<M: Model> Predictive<M> {
             seed: 0,
         }
     }
-    /// How many runs for [`prior`](Self::prior) and [`from_guide`](Self::from_guide).
+    /// How many runs for [`prior`](Self::prior) and [`from_guide`](Self::from_guide) (at
+    /// least 1; checked when they start).
     pub fn num_samples(mut self, n: usize) -> Self {
         self.num_samples = n;
         self
@@ -72,6 +73,7 @@ impl<M: Model> Predictive<M> {
 
     /// The prior predictive: `num_samples` plain runs.
     pub fn prior(&self, args: &M::Args<'_>) -> Result<PredictiveResult<M::Ret<f64>>> {
+        crate::samples::check_count("Predictive", "num_samples", self.num_samples)?;
         let mut rng = SmallRng::seed_from_u64(self.seed);
         Self::collect(
             1,
@@ -92,7 +94,10 @@ impl<M: Model> Predictive<M> {
         Self::collect(
             draws.num_chains(),
             runs.map(|(c, i)| {
-                let latent = draws.draw(c, i);
+                let latent = match draws.draw(c, i) {
+                    Ok(d) => d,
+                    Err(e) => return (c, Err(e)),
+                };
                 let run = smallx_core::get_trace(&substitute(&self.model, latent), args, &mut rng);
                 (c, run)
             }),
@@ -110,6 +115,7 @@ impl<M: Model> Predictive<M> {
     where
         G: for<'a> Model<Args<'a> = M::Args<'a>>,
     {
+        crate::samples::check_count("Predictive", "num_samples", self.num_samples)?;
         let mut params = params.clone();
         Self::collect(
             1,
@@ -142,7 +148,7 @@ pub(crate) fn add_deterministic<M: Model>(
     let mut rng = SmallRng::seed_from_u64(seed);
     let (chains, draws) = (samples.num_chains(), samples.num_draws());
     for (c, i) in (0..chains).flat_map(|c| (0..draws).map(move |i| (c, i))) {
-        let latent = samples.draw(c, i);
+        let latent = samples.draw(c, i)?;
         let trace = smallx_core::get_trace(&substitute(model, latent), args, &mut rng)?;
         let derived: Vec<(&str, &Value<f64>)> = trace
             .iter()

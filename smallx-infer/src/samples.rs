@@ -20,26 +20,60 @@ pub struct SiteDraws {
 }
 
 impl SiteDraws {
-    /// The draws of element `j` (0 for a scalar site), one vector per chain.
-    pub fn element(&self, j: usize) -> Vec<Vec<f64>> {
+    /// The draws of element `j` (0 for a scalar site), one vector per chain; an element
+    /// beyond the site's numbers per draw is an error naming the site.
+    ///
+    /// ```
+    /// use smallx::infer::Samples;
+    /// use smallx::Value;
+    /// let mut s = Samples::new(1);
+    /// s.push(0, &[("x", &Value::from(1.5))]).unwrap();
+    /// let x = s.site("x").unwrap();
+    /// assert_eq!(x.element(0).unwrap(), [[1.5]]);
+    /// assert!(x.element(1).is_err());
+    /// ```
+    pub fn element(&self, j: usize) -> Result<Vec<Vec<f64>>> {
+        self.check_index("element", j, self.dim)?;
+        Ok(self.element_of(j))
+    }
+    /// Element `j < dim`, by chain.
+    fn element_of(&self, j: usize) -> Vec<Vec<f64>> {
         self.chains
             .iter()
-            .map(|c| c.iter().skip(j).step_by(self.dim).copied().collect())
+            .map(|c| c.iter().skip(j).step_by(self.dim.max(1)).copied().collect())
             .collect()
     }
-    /// Draw `i` of chain `c`.
-    pub fn draw(&self, c: usize, i: usize) -> &[f64] {
-        &self.chains[c][i * self.dim..(i + 1) * self.dim]
+    fn check_index(&self, what: &'static str, index: usize, len: usize) -> Result<()> {
+        if index < len {
+            Ok(())
+        } else {
+            Err(Error::IndexOutOfRange {
+                site: self.name.clone(),
+                what,
+                index,
+                len,
+            })
+        }
+    }
+    /// The number of draws of chain `c` (0 for a chain that does not exist).
+    pub fn num_draws(&self, c: usize) -> usize {
+        self.chains.get(c).map_or(0, |x| x.len() / self.dim.max(1))
+    }
+    /// Draw `i` of chain `c`; a chain or draw that does not exist is an error naming the site.
+    pub fn draw(&self, c: usize, i: usize) -> Result<&[f64]> {
+        self.check_index("chain", c, self.chains.len())?;
+        self.check_index("draw", i, self.num_draws(c))?;
+        Ok(&self.chains[c][i * self.dim..(i + 1) * self.dim])
     }
     /// Draw `i` of chain `c` as a site value.
-    pub fn value(&self, c: usize, i: usize) -> Value<f64> {
-        value_from_numbers(self.kind, self.draw(c, i))
+    pub fn value(&self, c: usize, i: usize) -> Result<Value<f64>> {
+        Ok(value_from_numbers(self.kind, self.draw(c, i)?))
     }
     /// The mean of each element over all chains.
     pub fn mean(&self) -> Vec<f64> {
         (0..self.dim)
             .map(|j| {
-                let all: Vec<f64> = self.element(j).concat();
+                let all: Vec<f64> = self.element_of(j).concat();
                 all.iter().sum::<f64>() / all.len() as f64
             })
             .collect()
@@ -59,6 +93,23 @@ impl SiteDraws {
             _ => self.name.clone(),
         }
     }
+}
+
+/// The most draws (or samples, or particles) one run can keep: one `f64` each must fit in
+/// memory.
+pub(crate) const MAX_DRAWS: usize = isize::MAX as usize / std::mem::size_of::<f64>();
+
+/// `Err` naming `option` of `algorithm` unless `n` is at least 1 and at most [`MAX_DRAWS`].
+pub(crate) fn check_count(algorithm: &'static str, option: &'static str, n: usize) -> Result<()> {
+    if n == 0 || n > MAX_DRAWS {
+        return Err(Error::InvalidOption {
+            algorithm,
+            option,
+            value: n.to_string(),
+            expected: "at least 1, and few enough that one number per draw fits in memory",
+        });
+    }
+    Ok(())
 }
 
 /// A site value of `kind` from the numbers a draw of it is recorded as (booleans as 0/1,
@@ -164,6 +215,28 @@ impl Samples {
         kind: ValueKind,
         numbers: &[f64],
     ) -> Result<()> {
+        if c >= self.stats.len() {
+            return Err(Error::IndexOutOfRange {
+                site: name.to_string(),
+                what: "chain",
+                index: c,
+                len: self.stats.len(),
+            });
+        }
+        let expected = match kind {
+            ValueKind::Real | ValueKind::Int | ValueKind::Bool => 1,
+            ValueKind::RealVec(n) | ValueKind::IntVec(n) | ValueKind::BoolVec(n) => n,
+            ValueKind::Matrix(r, c) => r * c,
+        };
+        if numbers.len() != expected {
+            return Err(Error::InvalidSite {
+                site: name.to_string(),
+                detail: format!(
+                    "a draw of {kind} has {expected} numbers, but {} were given",
+                    numbers.len()
+                ),
+            });
+        }
         let position = match self.sites.iter().position(|s| s.name == name) {
             Some(i) => i,
             None => {
@@ -199,9 +272,10 @@ impl Samples {
         }
     }
 
-    /// The statistics of chain `c`, for the sampler to fill.
-    pub fn stats_mut(&mut self, c: usize) -> &mut ChainStats {
-        &mut self.stats[c]
+    /// The statistics of chain `c`, for the sampler to fill (`None` for a chain that does not
+    /// exist).
+    pub fn stats_mut(&mut self, c: usize) -> Option<&mut ChainStats> {
+        self.stats.get_mut(c)
     }
 
     /// Per-chain statistics.
@@ -214,11 +288,10 @@ impl Samples {
         self.stats.len()
     }
 
-    /// The number of draws per chain.
+    /// The number of draws per chain: of the first site's first chain (samplers keep every
+    /// chain equally long; see [`SiteDraws::num_draws`] for one chain).
     pub fn num_draws(&self) -> usize {
-        self.sites
-            .first()
-            .map_or(0, |s| s.chains[0].len() / s.dim.max(1))
+        self.sites.first().map_or(0, |s| s.num_draws(0))
     }
 
     /// All sites, in the order first seen.
@@ -257,17 +330,18 @@ impl Samples {
                 ),
             });
         }
-        Ok(site.element(0).concat())
+        Ok(site.element_of(0).concat())
     }
 
     /// Draw `i` of chain `c` of every site, as data for `substitute` or `condition`:
     /// every site but the deterministic ones, which a model computes itself.
-    pub fn draw(&self, c: usize, i: usize) -> Data {
+    /// A chain or draw that does not exist is an error naming the first site without it.
+    pub fn draw(&self, c: usize, i: usize) -> Result<Data> {
         let mut d = Data::new();
         for s in self.sites.iter().filter(|s| !s.deterministic) {
-            d.insert(s.name.as_str(), s.value(c, i));
+            d.insert(s.name.as_str(), s.value(c, i)?);
         }
-        d
+        Ok(d)
     }
 
     /// One row per site element: mean, sd, quantiles, bulk ESS and split R-hat.
@@ -275,13 +349,19 @@ impl Samples {
         let mut rows = Vec::new();
         for s in &self.sites {
             for j in 0..s.dim {
-                let chains = s.element(j);
+                let chains = s.element_of(j);
                 let mut all = chains.concat();
                 let n = all.len() as f64;
                 let mean = all.iter().sum::<f64>() / n;
                 let sd = (all.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
                 all.sort_by(f64::total_cmp);
-                let q = |p: f64| all[((p * (n - 1.0)).round() as usize).min(all.len() - 1)];
+                // NaN for a site without draws.
+                let q = |p: f64| {
+                    let k = (p * (n - 1.0)).round() as usize;
+                    all.get(k.min(all.len().saturating_sub(1)))
+                        .copied()
+                        .unwrap_or(f64::NAN)
+                };
                 rows.push(SummaryRow {
                     name: s.element_name(j),
                     mean,

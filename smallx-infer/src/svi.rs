@@ -11,6 +11,13 @@ use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 use smallx_core::{Error, Model, ParamStore, Real, Result, Scalar};
 
+/// How many times one step re-evaluates when new parameters appear.
+const MAX_NEW_PARAM_RETRIES: usize = 2;
+
+/// The most losses reserved up front: a run of `usize::MAX` steps (until a callback stops it)
+/// grows its loss vector as it goes.
+const MAX_RESERVED_STEPS: usize = 1 << 16;
+
 /// SVI: fit a guide's parameters by maximising an ELBO with a gradient-based optimiser.
 ///
 /// Gradients with respect to every parameter (in unconstrained space) come from the one
@@ -73,7 +80,7 @@ where
     G: for<'a> Model<Args<'a> = M::Args<'a>>,
 {
     fn eval<S: Scalar>(&mut self, first: Option<usize>) -> Result<Real<S>> {
-        let n = self.elbo.num_particles().max(1);
+        let n = self.elbo.num_particles();
         let mut particles = Vec::with_capacity(n);
         for p in 0..n {
             let seed = self
@@ -188,6 +195,7 @@ where
     /// Run model and guide once with `f64`, initialise the parameters, and check that the
     /// guide fits the model.
     fn check(&mut self, args: &M::Args<'_>) -> Result<()> {
+        self.optim.check()?;
         self.elbo.check()?;
         let seed = self.rng.next_u64();
         let (model_trace, guide_trace) = run_model_and_guide::<M, G, f64>(
@@ -216,6 +224,7 @@ where
         }
         let seed = self.rng.next_u64();
         let mut grad = vec![0.0; self.store.len()];
+        let mut retries = 0;
         loop {
             let mut objective = ElboObjective {
                 model: &self.model,
@@ -231,7 +240,30 @@ where
             let result = value_and_gradient(self.grad_mode, &mut objective, &mut grad);
             let next_baselines = objective.next_baselines;
             if self.store.len() != grad.len() {
-                // A parameter first appeared in this evaluation; evaluate again with all of them.
+                // A parameter first appeared in this evaluation (a branch the earlier runs did
+                // not take); evaluate again with all of them. With the same seed, the next
+                // evaluation takes the same branches: parameters that keep appearing have
+                // names that change from run to run, and retrying would never end.
+                if retries == MAX_NEW_PARAM_RETRIES {
+                    let new: Vec<&str> = self
+                        .store
+                        .iter()
+                        .filter(|e| e.offset() >= grad.len())
+                        .map(|e| e.name())
+                        .collect();
+                    return Err(Error::Param {
+                        site: new.first().map_or_else(String::new, |n| n.to_string()),
+                        detail: format!(
+                            "new parameters appeared in each of {} evaluations of step {} with one seed (this time: {}); \
+                             a parameter's name must be the same in every run (build it from the arguments or a loop index, \
+                             not from a counter, the clock or a random draw)",
+                            retries + 1,
+                            self.step,
+                            new.join(", ")
+                        ),
+                    });
+                }
+                retries += 1;
                 grad = vec![0.0; self.store.len()];
                 continue;
             }
@@ -276,7 +308,8 @@ where
     }
 
     /// Run at most `steps` steps, calling each callback after every step; a callback may stop
-    /// the run early (the report says at which step and why).
+    /// the run early (the report says at which step and why). `usize::MAX` steps run until a
+    /// callback stops them.
     pub fn run_with_callbacks(
         &mut self,
         steps: usize,
@@ -284,7 +317,7 @@ where
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<RunReport> {
         let progress = Progress::new(steps, "SVI", self.progress);
-        let mut losses = Vec::with_capacity(steps);
+        let mut losses = Vec::with_capacity(steps.min(MAX_RESERVED_STEPS));
         let mut stopped = None;
         for step in 0..steps {
             let loss = self.step(args)?;
@@ -312,7 +345,7 @@ where
     /// Run `steps` steps and return the losses.
     pub fn run(&mut self, steps: usize, args: &M::Args<'_>) -> Result<Vec<f64>> {
         let progress = Progress::new(steps, "SVI", self.progress);
-        let mut losses = Vec::with_capacity(steps);
+        let mut losses = Vec::with_capacity(steps.min(MAX_RESERVED_STEPS));
         for _ in 0..steps {
             let loss = self.step(args)?;
             losses.push(loss);

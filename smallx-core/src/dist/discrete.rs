@@ -89,8 +89,16 @@ pub struct Binomial<S: Scalar = f64> {
 }
 
 impl<S: Scalar> Binomial<S> {
-    /// `probs` in `[0, 1]`.
+    /// `probs` in `[0, 1]`; `total_count` at most `i64::MAX` (the type of a count's value;
+    /// a larger one is usually a negative number cast to `u64`).
     pub fn new(total_count: u64, probs: impl Into<Real<S>>) -> Result<Self, DistError> {
+        if i64::try_from(total_count).is_err() {
+            return Err(DistError::OutOfRange {
+                param: "total_count",
+                range: "[0, i64::MAX] (a negative count cast to u64 wraps above it)",
+                value: total_count as f64,
+            });
+        }
         Ok(Binomial {
             total_count,
             probs: check_probability("probs", probs.into())?,

@@ -19,6 +19,20 @@ use smallx_core::{
 };
 use std::sync::OnceLock;
 
+/// `Err` naming the option unless the initial scale is positive and finite.
+fn check_init_scale(algorithm: &'static str, scale: f64) -> Result<()> {
+    if scale.is_finite() && scale > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::InvalidOption {
+            algorithm,
+            option: "init_scale",
+            value: scale.to_string(),
+            expected: "positive and finite",
+        })
+    }
+}
+
 /// Where an autoguide starts, in the unconstrained space. The strategies are those of
 /// [`Init`], turned into a point by the same [`initial_point`].
 #[derive(Clone, Debug)]
@@ -255,18 +269,6 @@ impl Discovery {
     }
 }
 
-/// An autoguide's `init_scale` must be positive and finite.
-fn check_init_scale(algorithm: &'static str, scale: f64) -> Result<()> {
-    if scale.is_finite() && scale > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::Config {
-            algorithm,
-            detail: format!("init_scale must be positive and finite, got {scale}"),
-        })
-    }
-}
-
 /// Each latent site's constrained value at the unconstrained coordinates `u(site)`.
 fn constrained_sites(
     proto: &Prototype,
@@ -339,9 +341,11 @@ impl<M: Model> AutoNormal<M> {
     /// sites are refused.
     pub fn quantile(&self, store: &ParamStore, q: f64) -> Result<Data> {
         if !(q > 0.0 && q < 1.0) {
-            return Err(Error::Config {
+            return Err(Error::InvalidOption {
                 algorithm: "AutoNormal::quantile",
-                detail: format!("the quantile q must lie in the open interval (0, 1), got {q}"),
+                option: "q",
+                value: q.to_string(),
+                expected: "a quantile level in the open interval (0, 1)",
             });
         }
         let proto = self.discovery.known()?;

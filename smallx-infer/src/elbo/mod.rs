@@ -102,6 +102,19 @@ pub trait Elbo {
     }
 }
 
+/// `Err` unless at least one particle is asked for.
+fn check_particles(algorithm: &'static str, n: usize) -> Result<()> {
+    if n == 0 {
+        return Err(Error::InvalidOption {
+            algorithm,
+            option: "num_particles",
+            value: "0".into(),
+            expected: "at least 1",
+        });
+    }
+    Ok(())
+}
+
 /// The Monte Carlo ELBO (`Trace_ELBO`).
 #[derive(Clone, Copy, Debug)]
 pub struct TraceElbo {
@@ -119,9 +132,9 @@ impl TraceElbo {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Average `n` particles per step.
+    /// Average `n` particles per step (at least 1; 0 is an error when the run starts).
     pub fn num_particles(mut self, n: usize) -> Self {
-        self.particles = n.max(1);
+        self.particles = n;
         self
     }
 }
@@ -129,6 +142,9 @@ impl TraceElbo {
 impl Elbo for TraceElbo {
     fn num_particles(&self) -> usize {
         self.particles
+    }
+    fn check(&self) -> Result<()> {
+        check_particles("TraceElbo", self.particles)
     }
 }
 
@@ -152,9 +168,9 @@ impl TraceMeanFieldElbo {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Average `n` particles per step.
+    /// Average `n` particles per step (at least 1; 0 is an error when the run starts).
     pub fn num_particles(mut self, n: usize) -> Self {
-        self.particles = n.max(1);
+        self.particles = n;
         self
     }
 }
@@ -162,6 +178,9 @@ impl TraceMeanFieldElbo {
 impl Elbo for TraceMeanFieldElbo {
     fn num_particles(&self) -> usize {
         self.particles
+    }
+    fn check(&self) -> Result<()> {
+        check_particles("TraceMeanFieldElbo", self.particles)
     }
     fn analytic_kl<S: Scalar>(
         &self,

@@ -63,12 +63,11 @@ impl<M: Model + Sync> Kernel for Hmc<M> {
 
     fn check(&self, potential: &Potential<'_, '_, M>) -> Result<()> {
         if !(self.trajectory_length.is_finite() && self.trajectory_length > 0.0) {
-            return Err(Error::Config {
+            return Err(Error::InvalidOption {
                 algorithm: "HMC",
-                detail: format!(
-                    "trajectory_length must be positive and finite, got {}",
-                    self.trajectory_length
-                ),
+                option: "trajectory_length",
+                value: self.trajectory_length.to_string(),
+                expected: "positive and finite",
             });
         }
         self.options.check("HMC", potential)

@@ -174,7 +174,8 @@ impl<K: Kernel> Mcmc<K> {
         self.warmup = n;
         self
     }
-    /// Draws kept per chain (at least 1).
+    /// Draws kept per chain (at least 1; checked when the run starts, as are the other
+    /// counts).
     pub fn samples(mut self, n: usize) -> Self {
         self.samples = n;
         self
@@ -222,14 +223,23 @@ impl<K: Kernel> Mcmc<K> {
                 detail,
             })
         };
-        if self.samples == 0 {
-            return bad("samples must be at least 1 (0 draws were asked for)".into());
-        }
+        let name = self.kernel.name();
+        crate::samples::check_count(name, "samples", self.samples)?;
         if self.chains == 0 {
-            return bad("chains must be at least 1 (0 chains were asked for)".into());
+            return Err(Error::InvalidOption {
+                algorithm: name,
+                option: "chains",
+                value: "0".into(),
+                expected: "at least 1",
+            });
         }
         if self.thin == 0 {
-            return bad("thin must be at least 1 (keep every k-th draw, k ≥ 1)".into());
+            return Err(Error::InvalidOption {
+                algorithm: name,
+                option: "thin",
+                value: "0".into(),
+                expected: "at least 1 (keep every k-th draw)",
+            });
         }
         if self
             .samples
@@ -263,7 +273,9 @@ impl<K: Kernel> Mcmc<K> {
         for (c, chain) in chains.into_iter().enumerate() {
             let chain = chain?;
             push_rows(&mut samples, c, &chain.columns, &chain.flat)?;
-            *samples.stats_mut(c) = chain.stats;
+            if let Some(stats) = samples.stats_mut(c) {
+                *stats = chain.stats;
+            }
         }
         crate::predictive::add_deterministic(self.kernel.model(), args, &mut samples, self.seed)?;
         Ok(samples)

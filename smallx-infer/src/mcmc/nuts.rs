@@ -75,12 +75,11 @@ impl<M: Model + Sync> Kernel for Nuts<M> {
 
     fn check(&self, potential: &Potential<'_, '_, M>) -> Result<()> {
         if self.max_tree_depth == 0 || self.max_tree_depth > 30 {
-            return Err(Error::Config {
+            return Err(Error::InvalidOption {
                 algorithm: "NUTS",
-                detail: format!(
-                    "max_tree_depth must be between 1 and 30, got {}",
-                    self.max_tree_depth
-                ),
+                option: "max_tree_depth",
+                value: self.max_tree_depth.to_string(),
+                expected: "between 1 and 30",
             });
         }
         self.options.check("NUTS", potential)

@@ -47,6 +47,10 @@ pub enum SteinMode {
     Multivariate,
 }
 
+/// The most particles a run takes: each step allocates several `N × d` vectors, and the
+/// kernel's work grows as `N²`.
+const MAX_PARTICLES: usize = isize::MAX as usize / 64;
+
 /// What one step reports ([`Svgd::history`]).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SvgdStep {
@@ -281,7 +285,16 @@ where
                 "num_particles must be at least 2 (got {n}): the kernel's bandwidth comes from the distances between particles"
             )));
         }
+        if n > MAX_PARTICLES {
+            return Err(Error::InvalidOption {
+                algorithm: "SVGD",
+                option: "num_particles",
+                value: n.to_string(),
+                expected: "few enough that the particles' coordinates fit in memory",
+            });
+        }
         self.kernel.validate()?;
+        self.optim.check()?;
         if self.store.is_empty() {
             self.initialise(args)?;
         }
@@ -427,9 +440,10 @@ where
         }
         let mut samples = Samples::new(1);
         push_rows(&mut samples, 0, &columns, &flat)?;
-        let stats = samples.stats_mut(0);
-        stats.log_joint = log_joint;
-        stats.accept_rate = f64::NAN;
+        if let Some(stats) = samples.stats_mut(0) {
+            stats.log_joint = log_joint;
+            stats.accept_rate = f64::NAN;
+        }
         crate::predictive::add_deterministic(&self.model, args, &mut samples, self.seed)?;
         Ok(samples)
     }
