@@ -11,6 +11,7 @@ pub mod callbacks;
 pub mod criteria;
 pub mod diagnostics;
 pub mod elbo;
+pub mod enumerate;
 pub mod grad;
 pub mod importance;
 pub mod init;
