@@ -102,3 +102,207 @@ fn posterior_draws_of_a_chain_of_three_sites_have_the_brute_force_frequencies() 
     let exact = m0 + brute.iter().map(|b| (b.1 - m0).exp()).sum::<f64>().ln();
     assert!((lz - exact).abs() < 1e-12);
 }
+
+/// Pyro's Viterbi decoder example: a chain of `K`-valued states with normal emissions.
+#[model]
+fn viterbi_decoder(data: &[f64], hidden_dim: usize) -> Vec<usize> {
+    let mut states = vec![0usize];
+    markov!("steps", data.len(), |t| {
+        let row = transition_row(hidden_dim, *states.last().unwrap());
+        let s = sample!(format!("states_{t}"), Categorical::from_probs(&row), infer = enumerate);
+        states.push(s);
+        observe!(format!("obs_{t}"), Normal::new(s as f64, 1.0), data[t]);
+    });
+    states
+}
+
+fn transition_row(k: usize, from: usize) -> Vec<f64> {
+    (0..k)
+        .map(|j| 0.3 / k as f64 + if j == from { 0.7 } else { 0.0 })
+        .collect()
+}
+
+fn normal_lp(x: f64, m: f64) -> f64 {
+    -0.5 * (x - m) * (x - m) - 0.5 * (2.0 * std::f64::consts::PI).ln()
+}
+
+fn simulate_hmm(t: usize, k: usize, seed: u64) -> (Vec<usize>, Vec<f64>) {
+    use rand::RngExt;
+    let mut rng = SmallRng::seed_from_u64(seed);
+    let mut s = 0;
+    let (mut states, mut data) = (Vec::new(), Vec::new());
+    for _ in 0..t {
+        let row = transition_row(k, s);
+        let mut u: f64 = rng.random();
+        s = row.iter().position(|&p| { u -= p; u <= 0.0 }).unwrap_or(k - 1);
+        states.push(s);
+        data.push(s as f64 + Normal::<f64>::new(0.0, 1.0).unwrap().sample(&mut rng).value());
+    }
+    (states, data)
+}
+
+/// A hand-written Viterbi decoder and forward algorithm for the same chain (state 0 before the
+/// first step).
+fn hand_viterbi(data: &[f64], k: usize) -> (Vec<usize>, f64, f64) {
+    let lt: Vec<Vec<f64>> = (0..k).map(|i| transition_row(k, i).iter().map(|p| p.ln()).collect()).collect();
+    let mut best: Vec<f64> = (0..k).map(|j| lt[0][j] + normal_lp(data[0], j as f64)).collect();
+    let mut fwd = best.clone();
+    let mut back = Vec::new();
+    for &y in &data[1..] {
+        let mut next = vec![0.0; k];
+        let mut arg = vec![0; k];
+        let mut nf = vec![0.0; k];
+        for j in 0..k {
+            let (i, v) = (0..k)
+                .map(|i| (i, best[i] + lt[i][j]))
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .unwrap();
+            next[j] = v + normal_lp(y, j as f64);
+            arg[j] = i;
+            let terms: Vec<f64> = (0..k).map(|i| fwd[i] + lt[i][j]).collect();
+            let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            nf[j] = m + terms.iter().map(|x| (x - m).exp()).sum::<f64>().ln() + normal_lp(y, j as f64);
+        }
+        best = next;
+        fwd = nf;
+        back.push(arg);
+    }
+    let (mut s, max) = best
+        .iter()
+        .cloned()
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let mut path = vec![s];
+    for arg in back.iter().rev() {
+        s = arg[s];
+        path.push(s);
+    }
+    path.reverse();
+    let m = fwd.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    let ll = m + fwd.iter().map(|x| (x - m).exp()).sum::<f64>().ln();
+    (path, max, ll)
+}
+
+#[test]
+fn viterbi_on_a_markov_chain_equals_a_hand_written_decoder() {
+    let (k, t) = (10, 300);
+    let (truth, data) = simulate_hmm(t, k, 7);
+    let (path, max, ll) = hand_viterbi(&data, k);
+    let mut rng = SmallRng::seed_from_u64(0);
+    let trace = infer_discrete(&viterbi_decoder, &(&data[..], k), 0.0, &mut rng).unwrap();
+    let decoded: Vec<usize> = trace.ret()[1..].to_vec();
+    assert_eq!(decoded, path);
+    assert!((trace.log_joint().value() - max).abs() < 1e-9 * max.abs());
+    let lz = enumerated_log_joint(&viterbi_decoder, &(&data[..], k), &mut rng).unwrap();
+    assert!((lz - ll).abs() < 1e-9 * ll.abs(), "{lz} vs {ll}");
+    let accuracy = decoded.iter().zip(&truth).filter(|(a, b)| a == b).count() as f64 / t as f64;
+    assert!(accuracy > 0.5, "{accuracy}");
+}
+
+/// A mixture of two normals with one enumerated assignment per point, in entries of a plate.
+#[model]
+fn mixture(ys: &[f64], locs: [f64; 2]) {
+    let w = sample!("w", Beta::new(2.0, 2.0));
+    for (i, &y) in ys.iter().enumerate() {
+        plate!("points", ys.len(), |_| {
+            let z = sample!(format!("z_{i}"), Bernoulli::new(w), infer = enumerate);
+            observe!(format!("y_{i}"), Normal::new(locs[usize::from(z)], 1.0), y);
+        });
+    }
+}
+
+#[test]
+fn a_plate_of_assignments_needs_one_run_per_value_and_sums_exactly() {
+    let ys = [-1.2, 0.4, 2.3, 1.9, -0.3];
+    let locs = [-1.0, 2.0];
+    let w = 0.35;
+    let m = smallx::handler::substitute(mixture, data! { "w" => w });
+    let mut rng = SmallRng::seed_from_u64(0);
+    let lz = enumerated_log_joint(&m, &(&ys[..], locs), &mut rng).unwrap();
+    let beta = (6.0 * w * (1.0 - w)).ln();
+    let exact: f64 = beta
+        + ys
+            .iter()
+            .map(|&y| ((1.0 - w) * normal_lp(y, locs[0]).exp() + w * normal_lp(y, locs[1]).exp()).ln())
+            .sum::<f64>();
+    assert!((lz - exact).abs() < 1e-12, "{lz} vs {exact}");
+    let marg = compute_marginals(&m, &(&ys[..], locs), &mut rng).unwrap();
+    for (i, &y) in ys.iter().enumerate() {
+        let a = w * normal_lp(y, locs[1]).exp();
+        let p = a / (a + (1.0 - w) * normal_lp(y, locs[0]).exp());
+        assert!((marg.probs(&format!("z_{i}")).unwrap()[1] - p).abs() < 1e-12);
+    }
+}
+
+#[model]
+fn continuous_marked() {
+    sample!("x", Normal::new(0.0, 1.0), infer = enumerate);
+}
+
+#[model]
+fn huge_support() {
+    sample!("n", Binomial::new(100_000, 0.5), infer = enumerate);
+}
+
+#[model]
+fn changing_sites() {
+    let z = sample!("z", Bernoulli::new(0.5), infer = enumerate);
+    if z {
+        sample!("extra", Normal::new(0.0, 1.0), obs = 0.5);
+    }
+}
+
+#[model]
+fn short_history(ys: &[f64]) {
+    let mut prev = vec![false];
+    markov!("chain", ys.len(), |t| {
+        // Depends on the state two steps back, with the default history of 1.
+        let back2 = prev.len() >= 2 && prev[prev.len() - 2];
+        let z = sample!(format!("z_{t}"), Bernoulli::new(if back2 { 0.9 } else { 0.2 }), infer = enumerate);
+        prev.push(z);
+        observe!(format!("y_{t}"), Normal::new(if z { 1.0 } else { 0.0 }, 1.0), ys[t]);
+    });
+}
+
+fn enumeration_error<M: Model>(m: &M, args: &M::Args<'_>) -> String
+where
+    for<'a> M::Ret<f64>: std::fmt::Debug,
+{
+    let err = infer_discrete(m, args, 0.0, &mut SmallRng::seed_from_u64(0)).unwrap_err();
+    assert!(matches!(err, Error::Enumeration { .. }), "{err:?}");
+    err.to_string()
+}
+
+#[test]
+fn misuse_is_an_error_naming_the_site() {
+    let msg = enumeration_error(&continuous_marked, &());
+    assert!(msg.contains("`x`") && msg.contains("finite support"), "{msg}");
+    let msg = enumeration_error(&huge_support, &());
+    assert!(msg.contains("`n`") && msg.contains("100001") && msg.contains("1024"), "{msg}");
+    let msg = enumeration_error(&changing_sites, &());
+    assert!(msg.contains("must not depend on the values of enumerated sites"), "{msg}");
+    let ys = [0.1, 0.9, 1.2, -0.3, 0.8];
+    let msg = enumeration_error(&short_history, &(&ys[..],));
+    assert!(msg.contains("cannot see"), "{msg}");
+    let err = infer_discrete(&chain3, &(&YS[..],), 0.5, &mut SmallRng::seed_from_u64(0)).unwrap_err();
+    assert!(err.to_string().contains("temperature"), "{err}");
+}
+
+#[test]
+fn config_enumerate_marks_every_finite_discrete_site() {
+    #[model]
+    fn unmarked(ys: &[f64]) {
+        let a = sample!("a", Bernoulli::new(0.4));
+        let b = sample!("b", Categorical::from_probs(&[0.2, 0.3, 0.5]));
+        let n = sample!("n", Poisson::new(3.0));
+        let m = if a { b as f64 } else { -(b as f64) };
+        observe!("y", Normal::new(m, 1.0), ys[0]);
+        let _ = n;
+    }
+    let marked = config_enumerate(unmarked);
+    let mut rng = SmallRng::seed_from_u64(3);
+    let marg = compute_marginals(&marked, &(&[0.7][..],), &mut rng).unwrap();
+    let names: Vec<&str> = marg.sites().iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["a", "b"]);
+}

@@ -38,7 +38,8 @@ pub use callbacks::{
 };
 pub use criteria::{Comparison, LogLik, Loo, Waic, compare, loo, waic};
 pub use elbo::{
-    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceGraphElbo, TraceMeanFieldElbo,
+    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceEnumElbo, TraceGraphElbo,
+    TraceMeanFieldElbo,
 };
 pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};

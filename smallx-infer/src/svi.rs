@@ -2,7 +2,7 @@
 
 use crate::callbacks::{Callback, Control, RunReport, StepInfo};
 use crate::elbo::{
-    Baselines, Elbo, check_model_guide, first_non_finite, non_finite_error, run_model_and_guide,
+    Baselines, Elbo, check_enumerated_sites, check_model_guide, first_non_finite, non_finite_error, run_model_and_guide,
 };
 use crate::grad::{GradMode, Objective, value_and_gradient};
 use crate::optim::Optimizer;
@@ -79,7 +79,7 @@ where
             let seed = self
                 .seed
                 .wrapping_add((p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            particles.push(run_model_and_guide::<M, G, S>(
+            particles.push(self.elbo.particle::<M, G, S>(
                 self.model, self.guide, self.args, self.store, first, seed,
             )?);
         }
@@ -198,6 +198,7 @@ where
             None,
             seed,
         )?;
+        check_enumerated_sites(&model_trace, &guide_trace, self.elbo.enumerates())?;
         check_model_guide(&model_trace, &guide_trace)?;
         self.checked = true;
         Ok(())

@@ -59,10 +59,13 @@ pub use tables::{MAX_RUNS, MAX_SUPPORT};
 pub(crate) use tables::{EnumHandler, Layout};
 
 use rand::rngs::SmallRng;
-use rand::{Rng, SeedableRng};
+use rand::{Rng, RngExt, SeedableRng};
 use smallx_core::handler::TraceHandler;
 use smallx_core::{Ctx, Error, Model, Real, Result, Root, Scalar, Trace, Value};
 use tables::{TableBuilder, Tables};
+
+/// How many runs with random values check the tables of every enumeration.
+const SPOT_CHECKS: usize = 2;
 
 /// Run an enumeration: `run` runs the model once with the given handler innermost (below the
 /// caller's own handlers). The first run discovers the layout and is also the run of the
@@ -80,6 +83,23 @@ pub(crate) fn factor_tables<S: Scalar>(
         let mut handler = EnumHandler::run(&layout, r);
         run(&mut handler)?;
         builder.record(r, &handler.log_probs)?;
+    }
+    // Spot checks: runs with values drawn at random, whose recorded log-probabilities must
+    // agree with the tables. A site that depends on an enumerated value it does not see (from
+    // further back than its `markov!` history, say) disagrees; the colour runs alone cannot
+    // show it when that value always shares a colour with one the site sees.
+    if !layout.vars.is_empty() {
+        let mut rng = SmallRng::seed_from_u64(0x0E4E_3A7E);
+        for _ in 0..SPOT_CHECKS {
+            let assignment: Vec<usize> = layout
+                .vars
+                .iter()
+                .map(|v| rng.random_range(0..v.size))
+                .collect();
+            let mut handler = EnumHandler::with_values(&layout, assignment.clone());
+            run(&mut handler)?;
+            builder.record_at(&assignment, &handler.log_probs)?;
+        }
     }
     let tables = builder.finish()?;
     Ok((layout, tables))

@@ -473,6 +473,14 @@ impl<'l, S: Scalar> TableBuilder<'l, S> {
 
     /// Record the log-probabilities of run `r` (as the handler of that run recorded them).
     pub(crate) fn record(&mut self, r: usize, log_probs: &[Real<S>]) -> Result<()> {
+        let mut assignment = Vec::new();
+        self.layout.assignment(r, &mut assignment);
+        self.record_at(&assignment, log_probs)
+    }
+
+    /// Record the log-probabilities of a run with the value indices `assignment` (one per
+    /// variable): entries not seen yet are stored, entries seen before must agree.
+    pub(crate) fn record_at(&mut self, assignment: &[usize], log_probs: &[Real<S>]) -> Result<()> {
         let layout = self.layout;
         if log_probs.len() != layout.scored.len() {
             let site = layout
@@ -490,8 +498,6 @@ impl<'l, S: Scalar> TableBuilder<'l, S> {
                 ),
             ));
         }
-        let mut assignment = Vec::new();
-        layout.assignment(r, &mut assignment);
         let mut constant = Real::new(0.0);
         for (j, (site, &lp)) in layout.scored.iter().zip(log_probs).enumerate() {
             if site.scope.is_empty() {
