@@ -306,3 +306,162 @@ fn config_enumerate_marks_every_finite_discrete_site() {
     let names: Vec<&str> = marg.sites().iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["a", "b"]);
 }
+
+mod elbo {
+    use super::normal_lp;
+    use smallx::infer::enumerate::compute_marginals;
+    use smallx::infer::{Adam, GradMode, Svi, TraceElbo, TraceEnumElbo};
+    use smallx::prelude::*;
+    use smallx::Error;
+
+    #[model]
+    fn coin(x: f64) {
+        let p = param!("p", 0.3, Constraint::Interval(0.0, 1.0));
+        let z = sample!("z", Bernoulli::new(p), infer = enumerate);
+        observe!("x", Normal::new(if z { 1.0 } else { -1.0 }, 1.0), x);
+    }
+
+    #[model]
+    fn nothing(_x: f64) {}
+
+    #[test]
+    fn the_enumerated_elbo_of_a_bernoulli_model_is_its_log_evidence() {
+        for mode in [GradMode::Forward, GradMode::Reverse] {
+            let x = 0.4;
+            let mut svi = Svi::new(coin, nothing, Adam::new(0.01), TraceEnumElbo::new())
+                .grad_mode(mode)
+                .progress(false);
+            let (loss, grad) = svi.loss_and_gradient(&(x,)).unwrap();
+            let p: f64 = 0.3;
+            let (n1, n0) = (normal_lp(x, 1.0).exp(), normal_lp(x, -1.0).exp());
+            let z = p * n1 + (1.0 - p) * n0;
+            assert!((loss + z.ln()).abs() < 1e-9, "{loss} vs {}", -z.ln());
+            // d(−log Z)/du with p = σ(u): −(n1 − n0)/Z · p(1 − p).
+            let expected = -(n1 - n0) / z * p * (1.0 - p);
+            assert!((grad[0] - expected).abs() < 1e-9, "{grad:?} vs {expected}");
+        }
+    }
+
+    /// Zero-inflated Poisson counts written with an enumerated gate per count...
+    #[model]
+    fn zip_enumerated(ys: &[i64]) {
+        let gate = param!("gate", 0.3, Constraint::Interval(0.0, 1.0));
+        let rate = sample!("rate", Gamma::new(2.0, 0.5));
+        for (i, &y) in ys.iter().enumerate() {
+            let structural = sample!(format!("zero_{i}"), Bernoulli::new(gate), infer = enumerate);
+            let lp = if structural {
+                Real::new(if y == 0 { 0.0 } else { f64::NEG_INFINITY })
+            } else {
+                (y as f64) * rate.ln() - rate - statrs::function::gamma::ln_gamma(y as f64 + 1.0)
+            };
+            factor!(format!("y_{i}"), lp);
+        }
+    }
+
+    /// ... and with the closed-form mixture.
+    #[model]
+    fn zip_closed_form(ys: &[i64]) {
+        let gate = param!("gate", 0.3, Constraint::Interval(0.0, 1.0));
+        let rate = sample!("rate", Gamma::new(2.0, 0.5));
+        for (i, &y) in ys.iter().enumerate() {
+            observe!(format!("y_{i}"), ZeroInflatedPoisson::new(gate, rate), y);
+        }
+    }
+
+    #[model]
+    fn rate_guide(_ys: &[i64]) {
+        let loc = param!("loc", 1.0);
+        let scale = param!("scale", 0.3, Constraint::Positive);
+        sample!("rate", LogNormal::new(loc, scale));
+    }
+
+    #[test]
+    fn an_enumerated_gate_gives_the_closed_form_mixtures_loss_and_gradient() {
+        let ys = [0, 3, 0, 5, 4, 0, 2, 6];
+        for mode in [GradMode::Forward, GradMode::Reverse] {
+            let run = |enumerated: bool| {
+                let (loss, grad) = if enumerated {
+                    Svi::new(zip_enumerated, rate_guide, Adam::new(0.01), TraceEnumElbo::new())
+                        .grad_mode(mode)
+                        .seed(4)
+                        .progress(false)
+                        .loss_and_gradient(&(&ys[..],))
+                        .unwrap()
+                } else {
+                    Svi::new(zip_closed_form, rate_guide, Adam::new(0.01), TraceElbo::new())
+                        .grad_mode(mode)
+                        .seed(4)
+                        .progress(false)
+                        .loss_and_gradient(&(&ys[..],))
+                        .unwrap()
+                };
+                (loss, grad)
+            };
+            let (l1, g1) = run(true);
+            let (l2, g2) = run(false);
+            assert!((l1 - l2).abs() < 1e-9 * l2.abs(), "{l1} vs {l2}");
+            assert_eq!(g1.len(), g2.len());
+            for (a, b) in g1.iter().zip(&g2) {
+                assert!((a - b).abs() < 1e-9 * (1.0 + b.abs()), "{g1:?} vs {g2:?}");
+            }
+        }
+    }
+
+    const LOCS: [f64; 3] = [-2.0, 0.0, 2.5];
+
+    #[model]
+    fn which_component(x: f64) {
+        let z = sample!("z", Categorical::from_probs(&[0.2, 0.5, 0.3]));
+        observe!("x", Normal::new(LOCS[z], 1.0), x);
+    }
+
+    #[model]
+    fn marginal_guide(_x: f64, probs: &[f64]) {
+        let q = param!("q", probs.to_vec(), Constraint::Simplex);
+        sample!("z", Categorical::new(q.as_slice()), infer = enumerate);
+    }
+
+    #[test]
+    fn a_guide_built_from_the_marginals_has_a_zero_gradient() {
+        let x = 0.7;
+        let marginals = compute_marginals(
+            &smallx::infer::enumerate::config_enumerate(which_component),
+            &(x,),
+            &mut SmallRng::seed_from_u64(0),
+        )
+        .unwrap();
+        // The guide takes the marginals as an argument; wrap the model to share arguments.
+        #[model]
+        fn model_with(x: f64, _probs: &[f64]) {
+            call!(which_component(x));
+        }
+        let probs = marginals.probs("z").unwrap().to_vec();
+        let mut svi = Svi::new(model_with, marginal_guide, Adam::new(0.01), TraceEnumElbo::new())
+            .progress(false);
+        let (loss, grad) = svi.loss_and_gradient(&(x, &probs[..])).unwrap();
+        let evidence: f64 = [0.2, 0.5, 0.3]
+            .iter()
+            .zip(LOCS)
+            .map(|(w, m)| w * normal_lp(x, m).exp())
+            .sum();
+        // At the exact posterior the ELBO is the log evidence and its gradient vanishes.
+        assert!((loss + evidence.ln()).abs() < 1e-9, "{loss} vs {}", -evidence.ln());
+        assert!(grad.iter().all(|g| g.abs() < 1e-9), "{grad:?}");
+        // Away from it the gradient does not vanish.
+        let other = [0.3, 0.3, 0.4];
+        let mut svi = Svi::new(model_with, marginal_guide, Adam::new(0.01), TraceEnumElbo::new())
+            .progress(false);
+        let (_, grad) = svi.loss_and_gradient(&(x, &other[..])).unwrap();
+        assert!(grad.iter().any(|g| g.abs() > 1e-3), "{grad:?}");
+    }
+
+    #[test]
+    fn an_elbo_that_does_not_enumerate_refuses_enumerated_sites() {
+        let err = Svi::new(coin, nothing, Adam::new(0.01), TraceElbo::new())
+            .progress(false)
+            .loss_and_gradient(&(0.4,))
+            .unwrap_err();
+        assert!(matches!(err, Error::ModelGuideMismatch(_)), "{err:?}");
+        assert!(err.to_string().contains("`z`") && err.to_string().contains("TraceEnumElbo"));
+    }
+}

@@ -352,20 +352,19 @@ pub fn check_model_guide<S: Scalar, R>(
     Ok(())
 }
 
-/// Check the sites marked for enumeration: only an ELBO that `enumerates` accepts them in the
-/// model, the guide must not sample them, and guide sites are never enumerated.
+/// Check the sites marked for enumeration: only an ELBO that `enumerates` accepts them, and
+/// the guide must not sample an enumerated model site.
 pub fn check_enumerated_sites<S: Scalar, R>(
     model_trace: &Trace<S, R>,
     guide_trace: &Trace<S>,
     enumerates: bool,
 ) -> Result<()> {
     let mismatch = |m: String| Err(Error::ModelGuideMismatch(m));
-    if let Some(g) = guide_trace.latent_sites().find(|g| g.enumerate) {
+    if !enumerates && let Some(g) = guide_trace.latent_sites().find(|g| g.enumerate) {
         return mismatch(format!(
-            "the guide's site `{}` is marked for enumeration, but only model sites are \
-             enumerated: remove `infer = enumerate` in the guide (the site is then drawn and \
-             trained with score-function gradients), or leave it out of the guide and enumerate \
-             it in the model with `TraceEnumElbo`",
+            "the guide's site `{}` is marked for enumeration, but this ELBO draws every guide \
+             site: use `TraceEnumElbo` to sum it out, or remove `infer = enumerate` (the site \
+             is then drawn and trained with score-function gradients)",
             g.name
         ));
     }
