@@ -11,6 +11,8 @@ pub mod callbacks;
 pub mod criteria;
 pub mod diagnostics;
 pub mod elbo;
+/// Exact enumeration of discrete latents: the sum-product engine over finite variables.
+pub mod enumerate;
 pub mod grad;
 pub mod importance;
 pub mod init;

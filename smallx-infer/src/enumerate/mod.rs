@@ -1,0 +1,2 @@
+mod engine;
+pub use engine::*;
