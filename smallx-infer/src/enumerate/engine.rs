@@ -8,7 +8,8 @@
 //!
 //! * (log-sum-exp, +) gives the log normaliser [`log_partition`] (in any [`Scalar`], so that
 //!   gradients flow through every table entry), exact posterior draws
-//!   ([`sample_assignment`], forward filtering and backward sampling) and the posterior
+//!   ([`sample_assignment`], [`sample_assignments`]: forward filtering and backward
+//!   sampling) and the posterior
 //!   marginals ([`marginals`]);
 //! * (max, +) gives the most probable assignment ([`map_assignment`], the Viterbi algorithm on
 //!   a chain).
@@ -24,9 +25,10 @@
 //! The order is greedy: at each step the variable whose elimination builds the smallest new
 //! table (the product of the sizes of its current neighbours) goes first, ties going to the
 //! most recently created variable. Neighbour sets and costs are updated incrementally with a
-//! priority queue, so choosing the order costs `O((V + F) log V)` plus the fill-in edges the
-//! eliminations create (for a chain of `T` variables, `O(T log T)`); a chain of `T` variables
-//! of size `K` with pairwise factors is then eliminated from one end in `O(T·K²)`. A
+//! priority queue, so choosing the order costs `O((V + Σ_f |scope_f|²) log V)` plus the
+//! fill-in edges the eliminations create (for a chain of `T` variables, `O(T log T)`, and
+//! for a star `O(V log V)`); a chain of `T` variables of size `K` with pairwise factors is
+//! then eliminated from one end in `O(T·K²)`. A
 //! variable's cost is tracked exactly up to [`MAX_TABLE_ENTRIES`]: beyond it every cost is
 //! "too large", and choosing such a variable is a [`EngineError::TooLarge`] error naming the
 //! variables the table would span, reported before any table is built.
@@ -653,6 +655,17 @@ pub fn sample_assignment<R: Rng + ?Sized>(
     g: &FactorGraph<f64>,
     rng: &mut R,
 ) -> Result<Vec<usize>, EngineError> {
+    let mut draws = sample_assignments(g, 1, rng)?;
+    Ok(draws.pop().unwrap_or_default())
+}
+
+/// `n` independent exact draws from the posterior, like [`sample_assignment`] but with one
+/// elimination for all of them (each further draw costs one backward pass).
+pub fn sample_assignments<R: Rng + ?Sized>(
+    g: &FactorGraph<f64>,
+    n: usize,
+    rng: &mut R,
+) -> Result<Vec<Vec<usize>>, EngineError> {
     check(g, |&x| x)?;
     let order = order_of(g)?;
     let factors = g
@@ -667,41 +680,45 @@ pub fn sample_assignment<R: Rng + ?Sized>(
     if z.value() == f64::NEG_INFINITY || z.is_nan() {
         return Err(EngineError::ZeroMass);
     }
-    let mut x = vec![0usize; g.sizes.len()];
     let mut weights = Vec::new();
-    for r in records.iter().rev() {
-        let (&v, rest) = r
-            .scope
-            .split_last()
-            .expect("a record's scope ends with its variable");
-        let k = g.sizes[v];
-        let start = index_of(&g.sizes, rest, &x) * k;
-        let row = &r.table[start..start + k];
-        let m = row
-            .iter()
-            .map(|y| y.value())
-            .fold(f64::NEG_INFINITY, f64::max);
-        if !m.is_finite() {
-            // Unreachable for a graph with mass: the variables drawn so far have positive
-            // probability, so some value of this one does too.
-            return Err(EngineError::ZeroMass);
-        }
-        weights.clear();
-        weights.extend(row.iter().map(|y| (y.value() - m).exp()));
-        let total: f64 = weights.iter().sum();
-        let mut u = rng.random::<f64>() * total;
-        // The last value of positive weight, in case rounding leaves u above every prefix.
-        let mut pick = weights.iter().rposition(|&w| w > 0.0).unwrap_or(0);
-        for (i, &w) in weights.iter().enumerate() {
-            if w > 0.0 && u < w {
-                pick = i;
-                break;
+    let mut draws = Vec::with_capacity(n);
+    for _ in 0..n {
+        let mut x = vec![0usize; g.sizes.len()];
+        for r in records.iter().rev() {
+            let (&v, rest) = r
+                .scope
+                .split_last()
+                .expect("a record's scope ends with its variable");
+            let k = g.sizes[v];
+            let start = index_of(&g.sizes, rest, &x) * k;
+            let row = &r.table[start..start + k];
+            let m = row
+                .iter()
+                .map(|y| y.value())
+                .fold(f64::NEG_INFINITY, f64::max);
+            if !m.is_finite() {
+                // Unreachable for a graph with mass: the variables drawn so far have positive
+                // probability, so some value of this one does too.
+                return Err(EngineError::ZeroMass);
             }
-            u -= w;
+            weights.clear();
+            weights.extend(row.iter().map(|y| (y.value() - m).exp()));
+            let total: f64 = weights.iter().sum();
+            let mut u = rng.random::<f64>() * total;
+            // The last value of positive weight, in case rounding leaves u above every prefix.
+            let mut pick = weights.iter().rposition(|&w| w > 0.0).unwrap_or(0);
+            for (i, &w) in weights.iter().enumerate() {
+                if w > 0.0 && u < w {
+                    pick = i;
+                    break;
+                }
+                u -= w;
+            }
+            x[v] = pick;
         }
-        x[v] = pick;
+        draws.push(x);
     }
-    Ok(x)
+    Ok(draws)
 }
 
 /// The posterior marginals: `result[v][k]` is the probability that variable `v` takes the
@@ -903,14 +920,15 @@ mod tests {
                 continue;
             }
             let got = got.unwrap();
-            for v in 0..g.num_variables() {
-                for k in 0..g.size(v) {
+            for (v, row) in got.iter().enumerate() {
+                assert_eq!(row.len(), g.size(v));
+                for (k, &p) in row.iter().enumerate() {
                     let want: f64 = joint
                         .iter()
                         .filter(|(x, _)| x[v] == k)
                         .map(|(_, lp)| (lp - lz).exp())
                         .sum();
-                    assert!((got[v][k] - want).abs() < 1e-12, "{} vs {want}", got[v][k]);
+                    assert!((p - want).abs() < 1e-12, "{p} vs {want}");
                 }
             }
         }
@@ -924,7 +942,7 @@ mod tests {
         const N: usize = 20_000;
         let mut rng = SmallRng::seed_from_u64(5);
         let mut tested = 0;
-        for g in graphs().into_iter().take(40) {
+        for (i, g) in graphs().into_iter().take(40).enumerate() {
             let joint = brute_force(&g);
             let lz = brute_log_z(&joint);
             if lz == NEG_INF || joint.len() > 256 {
@@ -933,9 +951,17 @@ mod tests {
             tested += 1;
             let mut counts = vec![0usize; joint.len()];
             let all: Vec<VarId> = (0..g.num_variables()).collect();
-            for _ in 0..N {
-                let x = sample_assignment(&g, &mut rng).unwrap();
-                counts[index_of(g.sizes(), &all, &x)] += 1;
+            // One draw per elimination, or all draws from one elimination.
+            let draws: Vec<Vec<usize>> = if i % 2 == 0 {
+                (0..N)
+                    .map(|_| sample_assignment(&g, &mut rng).unwrap())
+                    .collect()
+            } else {
+                sample_assignments(&g, N, &mut rng).unwrap()
+            };
+            assert_eq!(draws.len(), N);
+            for x in &draws {
+                counts[index_of(g.sizes(), &all, x)] += 1;
             }
             for ((_, lp), &c) in joint.iter().zip(&counts) {
                 let p = (lp - lz).exp();
@@ -997,9 +1023,9 @@ mod tests {
                 });
                 let z = log_partition(&h).unwrap();
                 assert!((z.value() - plain).abs() < 1e-14);
-                for i in start..(start + 4).min(entries.len()) {
+                for (i, w) in want.iter().enumerate().skip(start).take(4) {
                     let d = z.derivative(i - start);
-                    assert!((d - want[i]).abs() < 1e-12, "{d} vs {}", want[i]);
+                    assert!((d - w).abs() < 1e-12, "{d} vs {w}");
                 }
             }
 
@@ -1021,12 +1047,11 @@ mod tests {
         }
     }
 
-    /// A hidden Markov model as a factor graph: an initial factor, transitions and emissions.
-    fn hmm(
-        t_len: usize,
-        k: usize,
-        seed: u64,
-    ) -> (FactorGraph<f64>, Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>) {
+    type Hmm = (FactorGraph<f64>, Vec<f64>, Vec<Vec<f64>>, Vec<Vec<f64>>);
+
+    /// A hidden Markov model as a factor graph (with its initial log-weights, transition
+    /// rows and emission log-values): an initial factor, transitions and emissions.
+    fn hmm(t_len: usize, k: usize, seed: u64) -> Hmm {
         let mut rng = SmallRng::seed_from_u64(seed);
         let mut g = FactorGraph::new();
         let init: Vec<f64> = (0..k).map(|_| rng.random_range(-1.0..1.0)).collect();
