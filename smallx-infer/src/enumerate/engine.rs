@@ -28,10 +28,10 @@
 //! priority queue, so choosing the order costs `O((V + Σ_f |scope_f|²) log V)` plus the
 //! fill-in edges the eliminations create (for a chain of `T` variables, `O(T log T)`, and
 //! for a star `O(V log V)`); a chain of `T` variables of size `K` with pairwise factors is
-//! then eliminated from one end in `O(T·K²)`. A
-//! variable's cost is tracked exactly up to [`MAX_TABLE_ENTRIES`]: beyond it every cost is
-//! "too large", and choosing such a variable is a [`EngineError::TooLarge`] error naming the
-//! variables the table would span, reported before any table is built.
+//! then eliminated from one end in `O(T·K²)`. A variable's cost is tracked exactly up to
+//! [`MAX_TABLE_ENTRIES`]; beyond it every cost counts as "too large", and choosing such a
+//! variable is an [`EngineError::TooLarge`] error naming the variables the table would span,
+//! reported before any table is built.
 //!
 //! A variable in no factor has a uniform table (log-value 0): it adds `ln size` to the log
 //! normaliser, is drawn uniformly and is 0 in the most probable assignment.
@@ -68,6 +68,7 @@
 use rand::{Rng, RngExt};
 use smallx_core::Real;
 use smallx_core::scalar::{Recording, Rev, Scalar};
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeSet, BinaryHeap};
 use std::fmt;
@@ -452,12 +453,13 @@ fn index_of(sizes: &[usize], scope: &[VarId], x: &[usize]) -> usize {
 /// `keep` is set (in elimination order).
 fn eliminate<M: Semiring>(
     sizes: &[usize],
-    factors: Vec<Factor<M::E>>,
+    factors: Vec<Cow<'_, Factor<M::E>>>,
     order: &[VarId],
     keep: bool,
 ) -> (M::E, Vec<Record<M::E>>) {
     let mut scalars: Vec<M::E> = Vec::new();
-    let mut live: Vec<Option<Factor<M::E>>> = Vec::with_capacity(factors.len() + order.len());
+    let mut live: Vec<Option<Cow<'_, Factor<M::E>>>> =
+        Vec::with_capacity(factors.len() + order.len());
     let mut touching: Vec<Vec<usize>> = vec![Vec::new(); sizes.len()];
     for f in factors {
         if f.scope.is_empty() {
@@ -472,7 +474,7 @@ fn eliminate<M: Semiring>(
     let mut records = Vec::with_capacity(if keep { order.len() } else { 0 });
     let mut terms: Vec<M::E> = Vec::new();
     for &v in order {
-        let parts: Vec<Factor<M::E>> = std::mem::take(&mut touching[v])
+        let parts: Vec<Cow<'_, Factor<M::E>>> = std::mem::take(&mut touching[v])
             .into_iter()
             .filter_map(|i| live[i].take())
             .collect();
@@ -533,10 +535,10 @@ fn eliminate<M: Semiring>(
             for &u in &rest {
                 touching[u].push(live.len());
             }
-            live.push(Some(Factor {
+            live.push(Some(Cow::Owned(Factor {
                 scope: rest,
                 table: reduced,
-            }));
+            })));
         }
         if keep {
             records.push(Record { scope, table });
@@ -575,6 +577,11 @@ fn check<T>(g: &FactorGraph<T>, value: impl Fn(&T) -> f64) -> Result<(), EngineE
     Ok(())
 }
 
+/// The graph's factors, borrowed for elimination.
+fn borrowed<T: Clone>(g: &FactorGraph<T>) -> Vec<Cow<'_, Factor<T>>> {
+    g.factors.iter().map(Cow::Borrowed).collect()
+}
+
 fn order_of<T>(g: &FactorGraph<T>) -> Result<Vec<VarId>, EngineError> {
     elimination_order(
         &g.sizes,
@@ -593,7 +600,7 @@ fn order_of<T>(g: &FactorGraph<T>) -> Result<Vec<VarId>, EngineError> {
 pub fn log_partition<S: Scalar>(g: &FactorGraph<Real<S>>) -> Result<Real<S>, EngineError> {
     check(g, |x| x.value())?;
     let order = order_of(g)?;
-    let (z, _) = eliminate::<SumProduct<S>>(&g.sizes, g.factors.clone(), &order, false);
+    let (z, _) = eliminate::<SumProduct<S>>(&g.sizes, borrowed(g), &order, false);
     if z.value() == f64::NEG_INFINITY || z.is_nan() {
         return Err(EngineError::ZeroMass);
     }
@@ -609,7 +616,7 @@ pub fn log_partition<S: Scalar>(g: &FactorGraph<Real<S>>) -> Result<Real<S>, Eng
 pub fn map_assignment(g: &FactorGraph<f64>) -> Result<(Vec<usize>, f64), EngineError> {
     check(g, |&x| x)?;
     let order = order_of(g)?;
-    let (best, records) = eliminate::<MaxProduct>(&g.sizes, g.factors.clone(), &order, true);
+    let (best, records) = eliminate::<MaxProduct>(&g.sizes, borrowed(g), &order, true);
     if best == f64::NEG_INFINITY || best.is_nan() {
         return Err(EngineError::ZeroMass);
     }
@@ -671,9 +678,11 @@ pub fn sample_assignments<R: Rng + ?Sized>(
     let factors = g
         .factors
         .iter()
-        .map(|f| Factor {
-            scope: f.scope.clone(),
-            table: f.table.iter().map(|&v| Real(v)).collect(),
+        .map(|f| {
+            Cow::Owned(Factor {
+                scope: f.scope.clone(),
+                table: f.table.iter().map(|&v| Real(v)).collect(),
+            })
         })
         .collect();
     let (z, records) = eliminate::<SumProduct<f64>>(&g.sizes, factors, &order, true);
