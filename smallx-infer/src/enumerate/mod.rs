@@ -49,7 +49,7 @@
 //! ```
 
 mod config;
-mod engine;
+pub mod engine;
 mod tables;
 
 pub use config::{ConfigEnumerate, ConfigEnumerateHandler, Enumerating, config_enumerate};

@@ -500,6 +500,16 @@ impl<'l, S: Scalar> TableBuilder<'l, S> {
         }
         let mut constant = Real::new(0.0);
         for (j, (site, &lp)) in layout.scored.iter().zip(log_probs).enumerate() {
+            if lp.is_nan() || lp.value() == f64::INFINITY {
+                return Err(changed(
+                    &site.name,
+                    format!(
+                        "its log-probability is {} at the values {} of the enumerated sites",
+                        lp.value(),
+                        describe(layout, assignment)
+                    ),
+                ));
+            }
             if site.scope.is_empty() {
                 constant += lp;
             }
@@ -545,6 +555,18 @@ impl<'l, S: Scalar> TableBuilder<'l, S> {
             factors,
         })
     }
+}
+
+fn describe(layout: &Layout, assignment: &[usize]) -> String {
+    let parts: Vec<String> = layout
+        .vars
+        .iter()
+        .zip(assignment)
+        .take(8)
+        .map(|(v, i)| format!("{} = #{i}", v.name))
+        .collect();
+    let more = if layout.vars.len() > 8 { ", ..." } else { "" };
+    format!("({}{more})", parts.join(", "))
 }
 
 fn unseen_dependency(layout: &Layout, j: usize) -> Error {
