@@ -465,3 +465,82 @@ mod elbo {
         assert!(err.to_string().contains("`z`") && err.to_string().contains("TraceEnumElbo"));
     }
 }
+
+/// An enumerated site whose second observation is masked out (Pyro's `dist.mask(False)`).
+#[model]
+fn masked_observation(ys: &[f64], keep: &[bool]) {
+    let z = sample!("z", Categorical::from_probs(&[0.3, 0.4, 0.3]), infer = enumerate);
+    for (i, &y) in ys.iter().enumerate() {
+        observe!(format!("y{i}"), Normal::new(z as f64, 1.0).mask(keep[i]), y);
+    }
+}
+
+#[test]
+fn a_masked_observation_does_not_inform_the_enumerated_site() {
+    let ys = [1.6, -3.0, 2.1];
+    let keep = [true, false, true];
+    let prior: [f64; 3] = [0.3, 0.4, 0.3];
+    let lj: Vec<f64> = (0..3)
+        .map(|k| {
+            prior[k].ln()
+                + ys.iter()
+                    .zip(&keep)
+                    .filter(|(_, keep)| **keep)
+                    .map(|(&y, _)| normal_lp(y, k as f64))
+                    .sum::<f64>()
+        })
+        .collect();
+    let probs = normalise(&lj);
+    let mut rng = SmallRng::seed_from_u64(5);
+    let mut counts = [0usize; 3];
+    for _ in 0..10_000 {
+        let t = infer_discrete(&masked_observation, &(&ys[..], &keep[..]), 1.0, &mut rng).unwrap();
+        match t.value("z").unwrap() {
+            Value::Int(k) => counts[*k as usize] += 1,
+            other => panic!("{other:?}"),
+        }
+    }
+    for (c, p) in counts.iter().zip(&probs) {
+        assert!((*c as f64 / 1e4 - p).abs() < 0.01, "{counts:?} vs {probs:?}");
+    }
+    let map = infer_discrete(&masked_observation, &(&ys[..], &keep[..]), 0.0, &mut rng).unwrap();
+    let best = (0..3).max_by(|&a, &b| lj[a].total_cmp(&lj[b])).unwrap();
+    assert_eq!(map.value("z").unwrap(), &Value::Int(best as i64));
+    assert!((map.log_joint().value() - lj[best]).abs() < 1e-9);
+}
+
+#[test]
+fn posterior_draws_in_a_plate_have_the_brute_force_frequencies() {
+    let ys = [-1.2, 0.4, 2.3];
+    let locs = [-1.0, 2.0];
+    let w = 0.35;
+    let m = smallx::handler::substitute(mixture, data! { "w" => w });
+    // Brute force over the 8 joint assignments.
+    let mut joint = Vec::new();
+    for code in 0..8usize {
+        let zs: Vec<bool> = (0..3).map(|i| code >> i & 1 == 1).collect();
+        let lp: f64 = zs
+            .iter()
+            .zip(&ys)
+            .map(|(&z, &y)| if z { w.ln() } else { (1.0 - w).ln() } + normal_lp(y, locs[usize::from(z)]))
+            .sum();
+        joint.push(lp);
+    }
+    let probs = normalise(&joint);
+    let mut counts = vec![0usize; 8];
+    let mut rng = SmallRng::seed_from_u64(6);
+    for _ in 0..10_000 {
+        let t = infer_discrete(&m, &(&ys[..], locs), 1.0, &mut rng).unwrap();
+        let code: usize = (0..3)
+            .map(|i| usize::from(t.value(&format!("z_{i}")).unwrap() == &Value::Bool(true)) << i)
+            .sum();
+        counts[code] += 1;
+    }
+    for (c, p) in counts.iter().zip(&probs) {
+        assert!((*c as f64 / 1e4 - p).abs() < 0.01, "{counts:?} vs {probs:?}");
+    }
+    let map = infer_discrete(&m, &(&ys[..], locs), 0.0, &mut rng).unwrap();
+    let best = (0..8).max_by(|&a, &b| joint[a].total_cmp(&joint[b])).unwrap();
+    let beta = (6.0 * w * (1.0 - w)).ln();
+    assert!((map.log_joint().value() - beta - joint[best]).abs() < 1e-9);
+}
