@@ -544,3 +544,81 @@ fn posterior_draws_in_a_plate_have_the_brute_force_frequencies() {
     let beta = (6.0 * w * (1.0 - w)).ln();
     assert!((map.log_joint().value() - beta - joint[best]).abs() < 1e-9);
 }
+
+mod mcmc {
+    use smallx::infer::diagnostics::ess_bulk;
+    use smallx::infer::{Mcmc, Nuts};
+    use smallx::prelude::*;
+
+    /// Two clusters with per-point assignments summed out by enumeration...
+    #[model]
+    fn enumerated(xs: &[f64]) {
+        let mu0 = sample!("mu0", Normal::new(-2.0, 1.0));
+        let mu1 = sample!("mu1", Normal::new(2.0, 1.0));
+        for (i, &x) in xs.iter().enumerate() {
+            plate!("points", xs.len(), |_| {
+                let z = sample!(format!("z_{i}"), Bernoulli::new(0.4), infer = enumerate);
+                observe!(format!("x_{i}"), Normal::new(if z { mu1 } else { mu0 }, 1.0), x);
+            });
+        }
+    }
+
+    /// ... and by hand, as a mixture.
+    #[model]
+    fn marginalised(xs: &[f64]) {
+        let mu0 = sample!("mu0", Normal::new(-2.0, 1.0));
+        let mu1 = sample!("mu1", Normal::new(2.0, 1.0));
+        for (i, &x) in xs.iter().enumerate() {
+            let comps = [Normal::new(mu0, 1.0), Normal::new(mu1, 1.0)];
+            observe!(format!("x_{i}"), Mixture::new(&[0.6, 0.4], comps), x);
+        }
+    }
+
+    fn data() -> Vec<f64> {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let normal = Normal::<f64>::new(0.0, 1.0).unwrap();
+        (0..40)
+            .map(|i| normal.sample(&mut rng).value() + if i % 5 < 2 { 1.5 } else { -1.0 })
+            .collect()
+    }
+
+    fn mean_and_mcse(samples: &smallx::infer::Samples, site: &str) -> (f64, f64) {
+        let chains = samples.site(site).unwrap().element(0);
+        let all = chains.concat();
+        let n = all.len() as f64;
+        let m = all.iter().sum::<f64>() / n;
+        let sd = (all.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt();
+        (m, sd / ess_bulk(&chains).sqrt())
+    }
+
+    #[test]
+    fn nuts_with_enumerated_assignments_agrees_with_the_hand_marginalised_model() {
+        let xs = data();
+        let e = Mcmc::new(Nuts::new(enumerated))
+            .warmup(500)
+            .samples(1000)
+            .chains(2)
+            .seed(0)
+            .progress(false)
+            .run(&(&xs[..],))
+            .unwrap();
+        let m = Mcmc::new(Nuts::new(marginalised))
+            .warmup(500)
+            .samples(1000)
+            .chains(2)
+            .seed(0)
+            .progress(false)
+            .run(&(&xs[..],))
+            .unwrap();
+        for site in ["mu0", "mu1"] {
+            let (me, se) = mean_and_mcse(&e, site);
+            let (mm, sm) = mean_and_mcse(&m, site);
+            let tolerance = 4.0 * (se * se + sm * sm).sqrt();
+            assert!((me - mm).abs() < tolerance, "{site}: {me} vs {mm} (4 SE = {tolerance})");
+        }
+        // The assignments are not dropped: a posterior draw of each is recorded per draw.
+        let z0 = e.site("z_0").unwrap().element(0).concat();
+        assert_eq!(z0.len(), 2000);
+        assert!(z0.iter().all(|&v| v == 0.0 || v == 1.0));
+    }
+}

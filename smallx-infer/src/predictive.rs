@@ -142,8 +142,12 @@ pub(crate) fn add_deterministic<M: Model>(
 ) -> Result<()> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let (chains, draws) = (samples.num_chains(), samples.num_draws());
-    for (c, i) in (0..chains).flat_map(|c| (0..draws).map(move |i| (c, i))) {
-        let latent = samples.draw(c, i);
+    // Every draw is read before any site is added (an added site has no draws yet).
+    let latent: Vec<_> = (0..chains)
+        .flat_map(|c| (0..draws).map(move |i| (c, i)))
+        .map(|(c, i)| (c, samples.draw(c, i)))
+        .collect();
+    for (c, latent) in latent {
         let given = substitute(model, latent);
         let mut trace = smallx_core::get_trace(&given, args, &mut rng)?.into_parts().0;
         let enumerated = |s: &smallx_core::TraceSite| s.enumerate && s.is_latent();
