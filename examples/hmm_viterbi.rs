@@ -66,9 +66,18 @@ fn main() -> smallx::Result<()> {
         .collect();
 
     println!("{STEPS} steps, {HIDDEN_DIM} hidden states");
-    println!("Viterbi decoding:           accuracy {:.3} ({viterbi_ms:.1} ms)", accuracy(decoded, &truth));
-    println!("a posterior draw:           accuracy {:.3}", accuracy(sampled, &truth));
-    println!("nearest state at each step: accuracy {:.3}", accuracy(&nearest, &truth));
+    println!(
+        "Viterbi decoding:           accuracy {:.3} ({viterbi_ms:.1} ms)",
+        accuracy(decoded, &truth)
+    );
+    println!(
+        "a posterior draw:           accuracy {:.3}",
+        accuracy(sampled, &truth)
+    );
+    println!(
+        "nearest state at each step: accuracy {:.3}",
+        accuracy(&nearest, &truth)
+    );
     println!("log p(data) by the forward algorithm: {log_likelihood:.3}");
     println!("log p(data, Viterbi path): {:.3}", map.log_joint().value());
     println!(

@@ -36,7 +36,8 @@ fn gmm(data: &[f64]) {
 fn main() -> smallx::Result<()> {
     // The data of Pyro's tutorial; the locations start at two of the points, as there.
     let data = [0.0, 1.0, 10.0, 11.0, 12.0];
-    let guide = AutoDelta::new(gmm).init_loc(InitLoc::Values(data! { "loc_0" => 0.0, "loc_1" => 12.0 }));
+    let guide =
+        AutoDelta::new(gmm).init_loc(InitLoc::Values(data! { "loc_0" => 0.0, "loc_1" => 12.0 }));
     let mut svi = Svi::new(gmm, guide, Adam::new(0.1), TraceEnumElbo::new())
         .seed(0)
         .progress(false);
@@ -48,21 +49,36 @@ fn main() -> smallx::Result<()> {
         .get("weights")
         .and_then(|v| v.real_values())
         .unwrap_or_default();
-    println!("final loss {:.3}", report.last().copied().unwrap_or(f64::NAN));
+    println!(
+        "final loss {:.3}",
+        report.last().copied().unwrap_or(f64::NAN)
+    );
     println!("locs {loc0:.3} {loc1:.3}, scale {scale:.3}, weights {weights:.3?}");
 
     let fitted = substitute(gmm, point);
     let marginals = compute_marginals(&fitted, &(&data[..],), &mut SmallRng::seed_from_u64(1))?;
     let p_first: Vec<f64> = (0..data.len())
-        .map(|i| marginals.probs(&format!("assignment_{i}")).map_or(f64::NAN, |p| p[0]))
+        .map(|i| {
+            marginals
+                .probs(&format!("assignment_{i}"))
+                .map_or(f64::NAN, |p| p[0])
+        })
         .collect();
     for (x, p) in data.iter().zip(&p_first) {
         println!("x = {x:5.1}: P(component 0) = {p:.4}");
     }
     println!(
         "RESULT {{\"locs\": [{loc0:.4}, {loc1:.4}], \"scale\": {scale:.4}, \"weights\": [{}], \"p_component0\": [{}]}}",
-        weights.iter().map(|w| format!("{w:.4}")).collect::<Vec<_>>().join(", "),
-        p_first.iter().map(|p| format!("{p:.4}")).collect::<Vec<_>>().join(", ")
+        weights
+            .iter()
+            .map(|w| format!("{w:.4}"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        p_first
+            .iter()
+            .map(|p| format!("{p:.4}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }

@@ -65,9 +65,9 @@ pub mod prelude {
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, BetaBinomial, Binomial, Categorical, Cauchy, Delta,
         Design, Dirichlet, Distribution, Exponential, Factor, Gamma, GammaPoisson, Geometric,
-        HalfCauchy, HalfNormal, IidExt, ImproperUniform, MaskExt, Laplace, LkjCholesky, LogNormal, Mixture,
-        Multinomial, MultivariateNormal, NegativeBinomial, Normal, NormalGlm, OrderedLogistic,
-        Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull,
+        HalfCauchy, HalfNormal, IidExt, ImproperUniform, Laplace, LkjCholesky, LogNormal, MaskExt,
+        Mixture, Multinomial, MultivariateNormal, NegativeBinomial, Normal, NormalGlm,
+        OrderedLogistic, Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull,
         ZeroInflatedPoisson, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};

@@ -16,11 +16,19 @@ use smallx::{Error, Value};
 #[model]
 fn chain3(ys: &[f64]) {
     let a = sample!("a", Bernoulli::new(0.4), infer = enumerate);
-    let pb = if a { [0.1, 0.3, 0.6] } else { [0.5, 0.25, 0.25] };
+    let pb = if a {
+        [0.1, 0.3, 0.6]
+    } else {
+        [0.5, 0.25, 0.25]
+    };
     let b = sample!("b", Categorical::from_probs(&pb), infer = enumerate);
     let pc = [0.2, 0.5, 0.8][b];
     let c = sample!("c", Bernoulli::new(pc), infer = enumerate);
-    let locs = [if a { 1.0 } else { -1.0 }, b as f64, if c { 2.0 } else { 0.0 }];
+    let locs = [
+        if a { 1.0 } else { -1.0 },
+        b as f64,
+        if c { 2.0 } else { 0.0 },
+    ];
     for (i, (&y, &m)) in ys.iter().zip(&locs).enumerate() {
         observe!(format!("y{i}"), Normal::new(m, 1.0), y);
     }
@@ -109,7 +117,11 @@ fn viterbi_decoder(data: &[f64], hidden_dim: usize) -> Vec<usize> {
     let mut states = vec![0usize];
     markov!("steps", data.len(), |t| {
         let row = transition_row(hidden_dim, *states.last().unwrap());
-        let s = sample!(format!("states_{t}"), Categorical::from_probs(&row), infer = enumerate);
+        let s = sample!(
+            format!("states_{t}"),
+            Categorical::from_probs(&row),
+            infer = enumerate
+        );
         states.push(s);
         observe!(format!("obs_{t}"), Normal::new(s as f64, 1.0), data[t]);
     });
@@ -134,9 +146,21 @@ fn simulate_hmm(t: usize, k: usize, seed: u64) -> (Vec<usize>, Vec<f64>) {
     for _ in 0..t {
         let row = transition_row(k, s);
         let mut u: f64 = rng.random();
-        s = row.iter().position(|&p| { u -= p; u <= 0.0 }).unwrap_or(k - 1);
+        s = row
+            .iter()
+            .position(|&p| {
+                u -= p;
+                u <= 0.0
+            })
+            .unwrap_or(k - 1);
         states.push(s);
-        data.push(s as f64 + Normal::<f64>::new(0.0, 1.0).unwrap().sample(&mut rng).value());
+        data.push(
+            s as f64
+                + Normal::<f64>::new(0.0, 1.0)
+                    .unwrap()
+                    .sample(&mut rng)
+                    .value(),
+        );
     }
     (states, data)
 }
@@ -144,8 +168,12 @@ fn simulate_hmm(t: usize, k: usize, seed: u64) -> (Vec<usize>, Vec<f64>) {
 /// A hand-written Viterbi decoder and forward algorithm for the same chain (state 0 before the
 /// first step).
 fn hand_viterbi(data: &[f64], k: usize) -> (Vec<usize>, f64, f64) {
-    let lt: Vec<Vec<f64>> = (0..k).map(|i| transition_row(k, i).iter().map(|p| p.ln()).collect()).collect();
-    let mut best: Vec<f64> = (0..k).map(|j| lt[0][j] + normal_lp(data[0], j as f64)).collect();
+    let lt: Vec<Vec<f64>> = (0..k)
+        .map(|i| transition_row(k, i).iter().map(|p| p.ln()).collect())
+        .collect();
+    let mut best: Vec<f64> = (0..k)
+        .map(|j| lt[0][j] + normal_lp(data[0], j as f64))
+        .collect();
     let mut fwd = best.clone();
     let mut back = Vec::new();
     for &y in &data[1..] {
@@ -161,7 +189,8 @@ fn hand_viterbi(data: &[f64], k: usize) -> (Vec<usize>, f64, f64) {
             arg[j] = i;
             let terms: Vec<f64> = (0..k).map(|i| fwd[i] + lt[i][j]).collect();
             let m = terms.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
-            nf[j] = m + terms.iter().map(|x| (x - m).exp()).sum::<f64>().ln() + normal_lp(y, j as f64);
+            nf[j] =
+                m + terms.iter().map(|x| (x - m).exp()).sum::<f64>().ln() + normal_lp(y, j as f64);
         }
         best = next;
         fwd = nf;
@@ -222,9 +251,10 @@ fn a_plate_of_assignments_needs_one_run_per_value_and_sums_exactly() {
     let lz = enumerated_log_joint(&m, &(&ys[..], locs), &mut rng).unwrap();
     let beta = (6.0 * w * (1.0 - w)).ln();
     let exact: f64 = beta
-        + ys
-            .iter()
-            .map(|&y| ((1.0 - w) * normal_lp(y, locs[0]).exp() + w * normal_lp(y, locs[1]).exp()).ln())
+        + ys.iter()
+            .map(|&y| {
+                ((1.0 - w) * normal_lp(y, locs[0]).exp() + w * normal_lp(y, locs[1]).exp()).ln()
+            })
             .sum::<f64>();
     assert!((lz - exact).abs() < 1e-12, "{lz} vs {exact}");
     let marg = compute_marginals(&m, &(&ys[..], locs), &mut rng).unwrap();
@@ -259,9 +289,17 @@ fn short_history(ys: &[f64]) {
     markov!("chain", ys.len(), |t| {
         // Depends on the state two steps back, with the default history of 1.
         let back2 = prev.len() >= 2 && prev[prev.len() - 2];
-        let z = sample!(format!("z_{t}"), Bernoulli::new(if back2 { 0.9 } else { 0.2 }), infer = enumerate);
+        let z = sample!(
+            format!("z_{t}"),
+            Bernoulli::new(if back2 { 0.9 } else { 0.2 }),
+            infer = enumerate
+        );
         prev.push(z);
-        observe!(format!("y_{t}"), Normal::new(if z { 1.0 } else { 0.0 }, 1.0), ys[t]);
+        observe!(
+            format!("y_{t}"),
+            Normal::new(if z { 1.0 } else { 0.0 }, 1.0),
+            ys[t]
+        );
     });
 }
 
@@ -277,15 +315,25 @@ where
 #[test]
 fn misuse_is_an_error_naming_the_site() {
     let msg = enumeration_error(&continuous_marked, &());
-    assert!(msg.contains("`x`") && msg.contains("finite support"), "{msg}");
+    assert!(
+        msg.contains("`x`") && msg.contains("finite support"),
+        "{msg}"
+    );
     let msg = enumeration_error(&huge_support, &());
-    assert!(msg.contains("`n`") && msg.contains("100001") && msg.contains("1024"), "{msg}");
+    assert!(
+        msg.contains("`n`") && msg.contains("100001") && msg.contains("1024"),
+        "{msg}"
+    );
     let msg = enumeration_error(&changing_sites, &());
-    assert!(msg.contains("must not depend on the values of enumerated sites"), "{msg}");
+    assert!(
+        msg.contains("must not depend on the values of enumerated sites"),
+        "{msg}"
+    );
     let ys = [0.1, 0.9, 1.2, -0.3, 0.8];
     let msg = enumeration_error(&short_history, &(&ys[..],));
     assert!(msg.contains("cannot see"), "{msg}");
-    let err = infer_discrete(&chain3, &(&YS[..],), 0.5, &mut SmallRng::seed_from_u64(0)).unwrap_err();
+    let err =
+        infer_discrete(&chain3, &(&YS[..],), 0.5, &mut SmallRng::seed_from_u64(0)).unwrap_err();
     assert!(err.to_string().contains("temperature"), "{err}");
 }
 
@@ -309,10 +357,10 @@ fn config_enumerate_marks_every_finite_discrete_site() {
 
 mod elbo {
     use super::normal_lp;
+    use smallx::Error;
     use smallx::infer::enumerate::compute_marginals;
     use smallx::infer::{Adam, GradMode, Svi, TraceElbo, TraceEnumElbo};
     use smallx::prelude::*;
-    use smallx::Error;
 
     #[model]
     fn coin(x: f64) {
@@ -381,19 +429,29 @@ mod elbo {
         for mode in [GradMode::Forward, GradMode::Reverse] {
             let run = |enumerated: bool| {
                 let (loss, grad) = if enumerated {
-                    Svi::new(zip_enumerated, rate_guide, Adam::new(0.01), TraceEnumElbo::new())
-                        .grad_mode(mode)
-                        .seed(4)
-                        .progress(false)
-                        .loss_and_gradient(&(&ys[..],))
-                        .unwrap()
+                    Svi::new(
+                        zip_enumerated,
+                        rate_guide,
+                        Adam::new(0.01),
+                        TraceEnumElbo::new(),
+                    )
+                    .grad_mode(mode)
+                    .seed(4)
+                    .progress(false)
+                    .loss_and_gradient(&(&ys[..],))
+                    .unwrap()
                 } else {
-                    Svi::new(zip_closed_form, rate_guide, Adam::new(0.01), TraceElbo::new())
-                        .grad_mode(mode)
-                        .seed(4)
-                        .progress(false)
-                        .loss_and_gradient(&(&ys[..],))
-                        .unwrap()
+                    Svi::new(
+                        zip_closed_form,
+                        rate_guide,
+                        Adam::new(0.01),
+                        TraceElbo::new(),
+                    )
+                    .grad_mode(mode)
+                    .seed(4)
+                    .progress(false)
+                    .loss_and_gradient(&(&ys[..],))
+                    .unwrap()
                 };
                 (loss, grad)
             };
@@ -436,8 +494,13 @@ mod elbo {
             call!(which_component(x));
         }
         let probs = marginals.probs("z").unwrap().to_vec();
-        let mut svi = Svi::new(model_with, marginal_guide, Adam::new(0.01), TraceEnumElbo::new())
-            .progress(false);
+        let mut svi = Svi::new(
+            model_with,
+            marginal_guide,
+            Adam::new(0.01),
+            TraceEnumElbo::new(),
+        )
+        .progress(false);
         let (loss, grad) = svi.loss_and_gradient(&(x, &probs[..])).unwrap();
         let evidence: f64 = [0.2, 0.5, 0.3]
             .iter()
@@ -445,12 +508,21 @@ mod elbo {
             .map(|(w, m)| w * normal_lp(x, m).exp())
             .sum();
         // At the exact posterior the ELBO is the log evidence and its gradient vanishes.
-        assert!((loss + evidence.ln()).abs() < 1e-9, "{loss} vs {}", -evidence.ln());
+        assert!(
+            (loss + evidence.ln()).abs() < 1e-9,
+            "{loss} vs {}",
+            -evidence.ln()
+        );
         assert!(grad.iter().all(|g| g.abs() < 1e-9), "{grad:?}");
         // Away from it the gradient does not vanish.
         let other = [0.3, 0.3, 0.4];
-        let mut svi = Svi::new(model_with, marginal_guide, Adam::new(0.01), TraceEnumElbo::new())
-            .progress(false);
+        let mut svi = Svi::new(
+            model_with,
+            marginal_guide,
+            Adam::new(0.01),
+            TraceEnumElbo::new(),
+        )
+        .progress(false);
         let (_, grad) = svi.loss_and_gradient(&(x, &other[..])).unwrap();
         assert!(grad.iter().any(|g| g.abs() > 1e-3), "{grad:?}");
     }
@@ -469,7 +541,11 @@ mod elbo {
 /// An enumerated site whose second observation is masked out (Pyro's `dist.mask(False)`).
 #[model]
 fn masked_observation(ys: &[f64], keep: &[bool]) {
-    let z = sample!("z", Categorical::from_probs(&[0.3, 0.4, 0.3]), infer = enumerate);
+    let z = sample!(
+        "z",
+        Categorical::from_probs(&[0.3, 0.4, 0.3]),
+        infer = enumerate
+    );
     for (i, &y) in ys.iter().enumerate() {
         observe!(format!("y{i}"), Normal::new(z as f64, 1.0).mask(keep[i]), y);
     }
@@ -501,7 +577,10 @@ fn a_masked_observation_does_not_inform_the_enumerated_site() {
         }
     }
     for (c, p) in counts.iter().zip(&probs) {
-        assert!((*c as f64 / 1e4 - p).abs() < 0.01, "{counts:?} vs {probs:?}");
+        assert!(
+            (*c as f64 / 1e4 - p).abs() < 0.01,
+            "{counts:?} vs {probs:?}"
+        );
     }
     let map = infer_discrete(&masked_observation, &(&ys[..], &keep[..]), 0.0, &mut rng).unwrap();
     let best = (0..3).max_by(|&a, &b| lj[a].total_cmp(&lj[b])).unwrap();
@@ -537,10 +616,15 @@ fn posterior_draws_in_a_plate_have_the_brute_force_frequencies() {
         counts[code] += 1;
     }
     for (c, p) in counts.iter().zip(&probs) {
-        assert!((*c as f64 / 1e4 - p).abs() < 0.01, "{counts:?} vs {probs:?}");
+        assert!(
+            (*c as f64 / 1e4 - p).abs() < 0.01,
+            "{counts:?} vs {probs:?}"
+        );
     }
     let map = infer_discrete(&m, &(&ys[..], locs), 0.0, &mut rng).unwrap();
-    let best = (0..8).max_by(|&a, &b| joint[a].total_cmp(&joint[b])).unwrap();
+    let best = (0..8)
+        .max_by(|&a, &b| joint[a].total_cmp(&joint[b]))
+        .unwrap();
     let beta = (6.0 * w * (1.0 - w)).ln();
     assert!((map.log_joint().value() - beta - joint[best]).abs() < 1e-9);
 }
@@ -558,7 +642,11 @@ mod mcmc {
         for (i, &x) in xs.iter().enumerate() {
             plate!("points", xs.len(), |_| {
                 let z = sample!(format!("z_{i}"), Bernoulli::new(0.4), infer = enumerate);
-                observe!(format!("x_{i}"), Normal::new(if z { mu1 } else { mu0 }, 1.0), x);
+                observe!(
+                    format!("x_{i}"),
+                    Normal::new(if z { mu1 } else { mu0 }, 1.0),
+                    x
+                );
             });
         }
     }
@@ -614,7 +702,10 @@ mod mcmc {
             let (me, se) = mean_and_mcse(&e, site);
             let (mm, sm) = mean_and_mcse(&m, site);
             let tolerance = 4.0 * (se * se + sm * sm).sqrt();
-            assert!((me - mm).abs() < tolerance, "{site}: {me} vs {mm} (4 SE = {tolerance})");
+            assert!(
+                (me - mm).abs() < tolerance,
+                "{site}: {me} vs {mm} (4 SE = {tolerance})"
+            );
         }
         // The assignments are not dropped: a posterior draw of each is recorded per draw.
         let z0 = e.site("z_0").unwrap().element(0).concat();

@@ -194,8 +194,7 @@ struct Unconstrained<'a, S: Scalar> {
 
 impl<S: Scalar> Handler<S> for Unconstrained<'_, S> {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
-        if site.kind != SiteKind::Sample || site.is_observed || site.intervened || site.enumerate
-        {
+        if site.kind != SiteKind::Sample || site.is_observed || site.intervened || site.enumerate {
             return Ok(());
         }
         // Sites usually come in the order of the first run: try the next one first.
@@ -328,7 +327,10 @@ fn summed_log_density<M: Model, S: Scalar>(
     };
     let culprit = (!total.is_finite()).then(|| {
         (
-            format!("(the sum over the enumerated sites {})", space.enumerated.join(", ")),
+            format!(
+                "(the sum over the enumerated sites {})",
+                space.enumerated.join(", ")
+            ),
             total.value(),
         )
     });

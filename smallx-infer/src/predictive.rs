@@ -149,7 +149,9 @@ pub(crate) fn add_deterministic<M: Model>(
         .collect();
     for (c, latent) in latent {
         let given = substitute(model, latent);
-        let mut trace = smallx_core::get_trace(&given, args, &mut rng)?.into_parts().0;
+        let mut trace = smallx_core::get_trace(&given, args, &mut rng)?
+            .into_parts()
+            .0;
         let enumerated = |s: &smallx_core::TraceSite| s.enumerate && s.is_latent();
         if trace.iter().any(enumerated) {
             // Summed out while sampling: draw them from their posterior given this draw.

@@ -199,24 +199,23 @@ where
             ));
         }
     }
-    let run_guide = |store: &mut ParamStore,
-                     handler: &mut EnumHandler<'_, S>|
-     -> Result<Trace<S>> {
-        let mut rng = SmallRng::seed_from_u64(seed);
-        let mut root = Root::new(&mut rng);
-        let mut cx = Ctx::new(&mut root);
-        let params = match first {
-            Some(k) => ParamHandler::differentiating(store, k),
-            None => ParamHandler::new(store),
+    let run_guide =
+        |store: &mut ParamStore, handler: &mut EnumHandler<'_, S>| -> Result<Trace<S>> {
+            let mut rng = SmallRng::seed_from_u64(seed);
+            let mut root = Root::new(&mut rng);
+            let mut cx = Ctx::new(&mut root);
+            let params = match first {
+                Some(k) => ParamHandler::differentiating(store, k),
+                None => ParamHandler::new(store),
+            };
+            let mut trace = TraceHandler::new();
+            cx.with_handler(params, |cx| {
+                cx.with_handler(&mut trace, |cx| {
+                    cx.with_handler(handler, |cx| guide.run(cx, args))
+                })
+            })?;
+            Ok(trace.into_trace())
         };
-        let mut trace = TraceHandler::new();
-        cx.with_handler(params, |cx| {
-            cx.with_handler(&mut trace, |cx| {
-                cx.with_handler(handler, |cx| guide.run(cx, args))
-            })
-        })?;
-        Ok(trace.into_trace())
-    };
     let mut discovery = EnumHandler::<S>::discovering();
     run_guide(store, &mut discovery)?;
     let layout = discovery.into_layout()?;
@@ -230,7 +229,11 @@ where
             detail: format!(
                 "the guide's enumerated sites have {} combinations of values, more than the \
                  limit {MAX_RUNS}",
-                sizes.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" × ")
+                sizes
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" × ")
             ),
         })?;
     let mut total = Real::new(0.0);

@@ -286,7 +286,10 @@ pub fn compute_marginals<M: Model>(
         .map(|(v, probs)| {
             let dist = trace.get(&v.name).and_then(|s| s.dist.as_ref());
             let values = (0..v.size as u64)
-                .map(|k| dist.and_then(|d| d.support_value(k)).unwrap_or(Value::Int(0)))
+                .map(|k| {
+                    dist.and_then(|d| d.support_value(k))
+                        .unwrap_or(Value::Int(0))
+                })
                 .collect();
             SiteMarginal {
                 name: v.name.clone(),

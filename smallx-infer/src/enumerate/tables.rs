@@ -534,8 +534,7 @@ impl<'l, S: Scalar> TableBuilder<'l, S> {
     /// The factor graph, once every run is recorded.
     pub(crate) fn finish(self) -> Result<Tables<S>> {
         let mut factors = Vec::new();
-        for ((site, table), filled) in self.layout.scored.iter().zip(self.tables).zip(self.filled)
-        {
+        for ((site, table), filled) in self.layout.scored.iter().zip(self.tables).zip(self.filled) {
             if site.scope.is_empty() {
                 continue;
             }
