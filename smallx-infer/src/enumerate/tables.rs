@@ -29,7 +29,7 @@ pub const MAX_SUPPORT: u64 = 1024;
 pub const MAX_RUNS: usize = 1 << 20;
 
 /// Where a site sits: its plate entries and its `markov!` steps `(entry, step, history)`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Context {
     plates: Vec<usize>,
     markov: Vec<(usize, usize, usize)>,
@@ -153,7 +153,8 @@ struct Discovery {
     contexts: Vec<Context>,
     homes: HashMap<Home, Vec<VarId>>,
     colours: HashMap<ColourKey, usize>,
-    ordinals: Vec<(Context, usize)>,
+    /// How many enumerated sites each context has had so far.
+    ordinals: HashMap<Context, usize>,
 }
 
 impl<S: Scalar> EnumHandler<'_, S> {
@@ -350,16 +351,9 @@ impl<S: Scalar> EnumHandler<'_, S> {
     fn discover_var(&mut self, site: &Site<'_, S>, size: usize) {
         let d = &mut self.discovery;
         let context = Context::of(site);
-        let ordinal = match d.ordinals.iter_mut().find(|(c, _)| *c == context) {
-            Some((_, n)) => {
-                *n += 1;
-                *n - 1
-            }
-            None => {
-                d.ordinals.push((context.clone(), 1));
-                0
-            }
-        };
+        let count = d.ordinals.entry(context.clone()).or_insert(0);
+        let ordinal = *count;
+        *count += 1;
         let key = ColourKey {
             plates: site.plates.iter().map(|p| p.name.clone()).collect(),
             markov: site
