@@ -40,6 +40,11 @@
 //! * `plate!(name, size, |idx| { ... })` marks conditionally independent data;
 //!   `plate!(name, size, subsample = m, |idx| { ... })` uses `m` random indices per run and
 //!   scales log-densities inside by `size / m`.
+//! * `sample!(name, dist, infer = enumerate)` marks a discrete latent site to be summed out
+//!   over its finite support by the enumerating algorithms (`TraceEnumElbo`,
+//!   `infer_discrete`, MCMC); `markov!(name, n, |t| { ... })` runs `n` steps whose enumerated
+//!   sites depend only on the previous step's (`history = h` for `h` steps), so that a chain
+//!   costs `n·K^(h+1)` instead of `K^n`.
 //! * Names are strings: literals, or `String`s built at run time (`format!("z_{i}")`).
 //! * `Real` is the body's number type: `f64` when simulating, a dual number when
 //!   differentiating. Arithmetic with `f64` works in both orders (`2.0 * x`, `x - 1.0`).
@@ -56,13 +61,13 @@ pub use smallx_infer as infer;
 
 /// Everything a model file usually needs.
 pub mod prelude {
-    pub use crate::{call, deterministic, factor, model, observe, param, plate, sample};
+    pub use crate::{call, deterministic, factor, markov, model, observe, param, plate, sample};
     pub use smallx_core::dist::{
         Batch, Bernoulli, BernoulliGlm, Beta, BetaBinomial, Binomial, Categorical, Cauchy, Delta,
         Design, Dirichlet, Distribution, Exponential, Factor, Gamma, GammaPoisson, Geometric,
-        HalfCauchy, HalfNormal, IidExt, ImproperUniform, Laplace, LkjCholesky, LogNormal, Mixture,
-        Multinomial, MultivariateNormal, NegativeBinomial, Normal, NormalGlm, OrderedLogistic,
-        Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull,
+        HalfCauchy, HalfNormal, IidExt, ImproperUniform, Laplace, LkjCholesky, LogNormal, MaskExt,
+        Mixture, Multinomial, MultivariateNormal, NegativeBinomial, Normal, NormalGlm,
+        OrderedLogistic, Pareto, Poisson, StudentT, TruncatedNormal, Uniform, VonMises, Weibull,
         ZeroInflatedPoisson, flat,
     };
     pub use smallx_core::nalgebra::{DMatrix, DVector};
@@ -125,6 +130,18 @@ macro_rules! plate {
     ($($t:tt)*) => {
         ::core::compile_error!(
             "plate! can only be used directly inside a #[model] function (not in nested functions)"
+        )
+    };
+}
+
+/// A chain whose steps depend only on the last `history` steps' enumerated sites (Pyro's
+/// `pyro.markov`): `markov!("chain", n, |t| { ... })` or `markov!("chain", n, history = 2, |t|
+/// { ... })`. Only valid directly inside a `#[model]` function.
+#[macro_export]
+macro_rules! markov {
+    ($($t:tt)*) => {
+        ::core::compile_error!(
+            "markov! can only be used directly inside a #[model] function (not in nested functions)"
         )
     };
 }

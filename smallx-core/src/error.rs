@@ -276,4 +276,14 @@ pub enum Error {
         /// How many there are.
         len: usize,
     },
+    /// A model that cannot be enumerated as asked: a continuous or unbounded site marked for
+    /// enumeration, a support or a table too large, sites that change with an enumerated
+    /// value, a site depending on an enumerated value it cannot see.
+    #[error("enumerating `{site}`: {detail}")]
+    Enumeration {
+        /// The site.
+        site: String,
+        /// What was wrong, and what to do instead.
+        detail: String,
+    },
 }

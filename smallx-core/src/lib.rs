@@ -34,7 +34,7 @@ pub use runtime::{
     call, call_with, get_trace, get_trace_with_params, log_density, run_on, trace_on,
 };
 pub use scalar::{Chain, Dual64, DualDVec64, DualSVec64, Real, Recording, Rev, Scalar};
-pub use site::{PlateFrame, Site, SiteKind};
+pub use site::{MarkovFrame, PlateFrame, Site, SiteKind};
 pub use trace::{Trace, TraceSite};
 pub use value::{IntoObservation, IntoValue, SiteValue, Value, ValueKind};
 

@@ -6,7 +6,7 @@ use crate::error::{Error, Result};
 use crate::handler::{Handler, Layer, Stack};
 use crate::params::ParamInit;
 use crate::scalar::Scalar;
-use crate::site::{ParamSpec, PlateFrame, Site, SiteKind};
+use crate::site::{MarkovFrame, ParamSpec, PlateFrame, Site, SiteKind};
 use crate::value::{IntoObservation, IntoValue, SiteValue, Value};
 use std::borrow::Cow;
 
@@ -54,6 +54,10 @@ pub struct Ctx<'s, S: Scalar> {
     prefix: String,
     /// How many plates were entered so far in this run (gives each entry its number).
     plate_entries: usize,
+    /// The `markov!` loops entered, outermost first.
+    markov: Vec<MarkovFrame>,
+    /// How many `markov!` loops were entered so far in this run.
+    markov_entries: usize,
 }
 
 /// The indices of a plate in this run: all of `0..size`, or a subsample of them.
@@ -102,6 +106,8 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             plates: Vec::new(),
             plate_entries: 0,
             prefix: String::new(),
+            markov: Vec::new(),
+            markov_entries: 0,
         }
     }
 
@@ -169,11 +175,15 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             plates: std::mem::take(&mut self.plates),
             prefix: std::mem::take(&mut self.prefix),
             plate_entries: self.plate_entries,
+            markov: std::mem::take(&mut self.markov),
+            markov_entries: self.markov_entries,
         };
         let out = f(&mut inner);
         self.plates = inner.plates;
         self.prefix = inner.prefix;
         self.plate_entries = inner.plate_entries;
+        self.markov = inner.markov;
+        self.markov_entries = inner.markov_entries;
         out
     }
 
@@ -183,7 +193,18 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         name: &str,
         dist: D,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
-        self.sample_site(name, dist, None::<Value<S>>)
+        self.sample_site(name, dist, None::<Value<S>>, false)
+    }
+
+    /// `sample!(name, dist, infer = enumerate)`: a latent site marked for enumeration. Under
+    /// an enumerating algorithm (`TraceEnumElbo`, `infer_discrete`, MCMC) it is summed over
+    /// its finite support; elsewhere it is drawn as usual.
+    pub fn sample_enumerated<D: IntoDist<S>>(
+        &mut self,
+        name: &str,
+        dist: D,
+    ) -> Result<<D::Dist as Distribution<S>>::Value> {
+        self.sample_site(name, dist, None::<Value<S>>, true)
     }
 
     /// An `observe!` statement: score `value` as observed data.
@@ -193,7 +214,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         dist: D,
         value: impl IntoValue<S>,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
-        self.sample_site(name, dist, Some(value))
+        self.sample_site(name, dist, Some(value), false)
     }
 
     /// `sample!` with `obs = value`: observed data when `value` is a value or `Some(value)`,
@@ -206,7 +227,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         obs: impl IntoObservation<S>,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
         match obs.try_into_observation() {
-            Ok(obs) => self.sample_site(name, dist, obs),
+            Ok(obs) => self.sample_site(name, dist, obs, false),
             Err(detail) => Err(Error::InvalidSite {
                 site: self.scoped(name).to_string(),
                 detail: format!("the observed value: {detail}"),
@@ -231,6 +252,7 @@ impl<'s, S: Scalar> Ctx<'s, S> {
         name: &str,
         dist: D,
         obs: Option<impl IntoValue<S>>,
+        enumerate: bool,
     ) -> Result<<D::Dist as Distribution<S>>::Value> {
         let name = &*self.scoped(name);
         let dist = dist
@@ -242,6 +264,8 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             })?;
         let mut site = Site::new(name, SiteKind::Sample, &self.plates);
         site.dist = Some(&dist);
+        site.markov = &self.markov;
+        site.enumerate = enumerate && obs.is_none();
         if let Some(obs) = obs {
             let obs = obs.try_into_value().map_err(|detail| Error::InvalidSite {
                 site: name.to_string(),
@@ -356,6 +380,41 @@ impl<'s, S: Scalar> Ctx<'s, S> {
     /// Leave the innermost plate.
     pub fn exit_plate(&mut self) {
         self.plates.pop();
+    }
+
+    /// Enter a `markov!` loop called `name` whose steps may depend on enumerated sites at
+    /// most `history` steps back (Pyro's `pyro.markov(history=...)`). Steps are set with
+    /// [`markov_step`](Ctx::markov_step); leave with [`exit_markov`](Ctx::exit_markov).
+    pub fn enter_markov(&mut self, name: &str, history: usize) -> Result<()> {
+        let name = self.scoped(name).into_owned();
+        if self.markov.iter().any(|m| m.name == name) {
+            return Err(Error::InvalidSite {
+                site: name,
+                detail: "this markov! loop is already entered; nested markov! loops need \
+                         distinct names"
+                    .into(),
+            });
+        }
+        self.markov.push(MarkovFrame {
+            name,
+            history,
+            step: 0,
+            entry: self.markov_entries,
+        });
+        self.markov_entries += 1;
+        Ok(())
+    }
+
+    /// Set the step of the innermost `markov!` loop.
+    pub fn markov_step(&mut self, step: usize) {
+        if let Some(frame) = self.markov.last_mut() {
+            frame.step = step;
+        }
+    }
+
+    /// Leave the innermost `markov!` loop.
+    pub fn exit_markov(&mut self) {
+        self.markov.pop();
     }
 
     /// The plates entered, outermost first.

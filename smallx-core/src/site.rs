@@ -45,6 +45,21 @@ impl PlateFrame {
     }
 }
 
+/// A step of a `markov!` loop the site sits in (Pyro's `pyro.markov`): sites at step `step`
+/// may depend on enumerated sites of the same loop at most `history` steps earlier.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkovFrame {
+    /// The loop's name.
+    pub name: String,
+    /// How many earlier steps a step may depend on.
+    pub history: usize,
+    /// The current step, from 0.
+    pub step: usize,
+    /// Which `markov!` loop of the run this is (the same loop written twice, in two entries
+    /// of a plate for example, gets two numbers).
+    pub entry: usize,
+}
+
 /// The declaration of a parameter at a `param!` site.
 #[derive(Clone, Copy)]
 pub struct ParamSpec<'a> {
@@ -72,6 +87,9 @@ pub struct ParamSpec<'a> {
 /// * `plates`: the plates the site is in, outermost first.
 /// * `param`: the declaration at a param site.
 /// * `plate_size`: `(size, subsample_size)` at a plate site.
+/// * `enumerate`: a latent site marked for enumeration (`infer = enumerate`, or
+///   `config_enumerate`): enumeration handlers sum it out instead of drawing it.
+/// * `markov`: the `markov!` steps the site is in, outermost first.
 pub struct Site<'a, S: Scalar> {
     /// The site's name.
     pub name: &'a str,
@@ -99,6 +117,10 @@ pub struct Site<'a, S: Scalar> {
     pub plate_size: Option<(usize, usize)>,
     /// A seed for the default draw, set by the innermost `seed` handler.
     pub(crate) rng_seed: Option<u64>,
+    /// Marked for enumeration (a latent site with a finite support).
+    pub enumerate: bool,
+    /// Enclosing `markov!` steps, outermost first.
+    pub markov: &'a [MarkovFrame],
 }
 
 impl<'a, S: Scalar> Site<'a, S> {
@@ -117,6 +139,8 @@ impl<'a, S: Scalar> Site<'a, S> {
             param: None,
             plate_size: None,
             rng_seed: None,
+            enumerate: false,
+            markov: &[],
         }
     }
 

@@ -33,6 +33,8 @@ pub struct TraceSite<S: Scalar = f64> {
     pub plates: Vec<PlateFrame>,
     /// The constraint of a param site.
     pub constraint: Option<Constraint>,
+    /// Marked for enumeration: inference sums it out rather than sampling or guiding it.
+    pub enumerate: bool,
 }
 
 impl<S: Scalar> TraceSite<S> {

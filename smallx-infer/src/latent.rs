@@ -2,7 +2,7 @@
 //! unconstrained coordinates; and the potential (negative log density) over that space.
 
 use nalgebra::DVector;
-use rand::Rng;
+use rand::{Rng, SeedableRng};
 use smallx_core::handler::{Handler, LogJointHandler};
 use smallx_core::{
     Constraint, Ctx, Error, Model, PlateFrame, Real, Result, Root, Scalar, Site, SiteKind, Trace,
@@ -41,6 +41,7 @@ pub struct LatentSpace {
     sites: Vec<LatentSite>,
     index: HashMap<String, usize>,
     dim: usize,
+    enumerated: Vec<String>,
 }
 
 impl LatentSpace {
@@ -64,6 +65,10 @@ impl LatentSpace {
             .map(|s| s.name.as_str())
             .collect();
         for s in trace.latent_sites() {
+            if s.enumerate {
+                space.enumerated.push(s.name.clone());
+                continue;
+            }
             let dist = s.dist.as_ref().ok_or_else(|| Error::InvalidSite {
                 site: s.name.clone(),
                 detail: "a latent site without a distribution".into(),
@@ -94,7 +99,13 @@ impl LatentSpace {
         Ok(space)
     }
 
-    /// All latent sites.
+    /// The latent sites marked for enumeration, which are not part of the space: the
+    /// log-density sums them out (see [`enumerate`](crate::enumerate)).
+    pub fn enumerated(&self) -> &[String] {
+        &self.enumerated
+    }
+
+    /// All latent sites (without the enumerated ones).
     pub fn sites(&self) -> &[LatentSite] {
         &self.sites
     }
@@ -183,7 +194,7 @@ struct Unconstrained<'a, S: Scalar> {
 
 impl<S: Scalar> Handler<S> for Unconstrained<'_, S> {
     fn process(&mut self, site: &mut Site<'_, S>) -> Result<()> {
-        if site.kind != SiteKind::Sample || site.is_observed || site.intervened {
+        if site.kind != SiteKind::Sample || site.is_observed || site.intervened || site.enumerate {
             return Ok(());
         }
         // Sites usually come in the order of the first run: try the next one first.
@@ -251,6 +262,9 @@ pub fn log_density_and_culprit<M: Model, S: Scalar>(
     jacobian: bool,
     rng: &mut dyn Rng,
 ) -> Result<(Real<S>, Culprit)> {
+    if !space.enumerated.is_empty() {
+        return summed_log_density(model, args, space, u, discrete, jacobian, rng);
+    }
     let mut root = Root::new(rng);
     let mut cx = Ctx::new(&mut root);
     let mut joint = LogJointHandler::new();
@@ -272,6 +286,54 @@ pub fn log_density_and_culprit<M: Model, S: Scalar>(
     let culprit = joint
         .first_non_finite()
         .map(|(site, value)| (site.to_string(), value));
+    Ok((total, culprit))
+}
+
+/// [`log_density_and_culprit`] for a model with enumerated sites: the log-density with them
+/// summed out, the model running once per combination of colours (see
+/// [`enumerate`](crate::enumerate)), each run from the same generator state.
+fn summed_log_density<M: Model, S: Scalar>(
+    model: &M,
+    args: &M::Args<'_>,
+    space: &LatentSpace,
+    u: &[Real<S>],
+    discrete: &[Value<f64>],
+    jacobian: bool,
+    rng: &mut dyn Rng,
+) -> Result<(Real<S>, Culprit)> {
+    let seed = rng.next_u64();
+    let mut log_det = None;
+    let (layout, tables) = crate::enumerate::factor_tables::<S>(|handler| {
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(seed);
+        let mut root = Root::new(&mut rng);
+        let mut cx = Ctx::new(&mut root);
+        let mut fill = Unconstrained {
+            space,
+            u,
+            discrete,
+            cursor: 0,
+            log_det: Real::new(0.0),
+        };
+        cx.with_handler(&mut fill, |cx| {
+            cx.with_handler(handler, |cx| model.run(cx, args))
+        })?;
+        log_det.get_or_insert(fill.log_det);
+        Ok(())
+    })?;
+    let summed = crate::enumerate::log_sum(&layout, tables)?;
+    let total = match (jacobian, log_det) {
+        (true, Some(l)) => summed + l,
+        _ => summed,
+    };
+    let culprit = (!total.is_finite()).then(|| {
+        (
+            format!(
+                "(the sum over the enumerated sites {})",
+                space.enumerated.join(", ")
+            ),
+            total.value(),
+        )
+    });
     Ok((total, culprit))
 }
 

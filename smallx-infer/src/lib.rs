@@ -11,6 +11,7 @@ pub mod callbacks;
 pub mod criteria;
 pub mod diagnostics;
 pub mod elbo;
+pub mod enumerate;
 pub mod grad;
 pub mod importance;
 pub mod init;
@@ -37,7 +38,8 @@ pub use callbacks::{
 };
 pub use criteria::{Comparison, LogLik, Loo, Waic, compare, loo, waic};
 pub use elbo::{
-    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceGraphElbo, TraceMeanFieldElbo,
+    Baselines, Elbo, Estimate, RenyiElbo, TraceElbo, TraceEnumElbo, TraceGraphElbo,
+    TraceMeanFieldElbo,
 };
 pub use grad::GradMode;
 pub use importance::{GuideProposal, Importance, ImportanceResult, Prior, Proposal};

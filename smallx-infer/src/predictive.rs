@@ -138,7 +138,8 @@ impl<M: Model> Predictive<M> {
 }
 
 /// Add `model`'s deterministic sites to `samples`, recomputed at every draw (a model run per
-/// draw with the draw substituted); nothing when the model has none.
+/// draw with the draw substituted), and its enumerated sites, drawn from their posterior
+/// given each draw (`infer_discrete` at temperature 1); nothing when the model has neither.
 pub(crate) fn add_deterministic<M: Model>(
     model: &M,
     args: &M::Args<'_>,
@@ -147,22 +148,36 @@ pub(crate) fn add_deterministic<M: Model>(
 ) -> Result<()> {
     let mut rng = SmallRng::seed_from_u64(seed);
     let (chains, draws) = (samples.num_chains(), samples.num_draws());
-    for (c, i) in (0..chains).flat_map(|c| (0..draws).map(move |i| (c, i))) {
-        let latent = samples.draw(c, i)?;
-        let trace = smallx_core::get_trace(&substitute(model, latent), args, &mut rng)?;
+    // Every draw is read before any site is added (an added site has no draws yet).
+    let latent: Vec<_> = (0..chains)
+        .flat_map(|c| (0..draws).map(move |i| (c, i)))
+        .map(|(c, i)| Ok((c, samples.draw(c, i)?)))
+        .collect::<Result<_>>()?;
+    for (c, latent) in latent {
+        let given = substitute(model, latent);
+        let mut trace = smallx_core::get_trace(&given, args, &mut rng)?
+            .into_parts()
+            .0;
+        let enumerated = |s: &smallx_core::TraceSite| s.enumerate && s.is_latent();
+        if trace.iter().any(enumerated) {
+            // Summed out while sampling: draw them from their posterior given this draw.
+            trace = crate::enumerate::infer_discrete(&given, args, 1.0, &mut rng)?
+                .into_parts()
+                .0;
+        }
         let derived: Vec<(&str, &Value<f64>)> = trace
             .iter()
-            .filter(|s| s.kind == SiteKind::Deterministic)
+            .filter(|s| s.kind == SiteKind::Deterministic || enumerated(s))
             .map(|s| (s.name.as_str(), &s.value))
             .collect();
         // The set of sites does not depend on the draw: a first run without a deterministic
-        // site means the model has none.
+        // or enumerated site means the model has none.
         if derived.is_empty() {
             return Ok(());
         }
         samples.push(c, &derived)?;
-        for (name, _) in &derived {
-            samples.mark_deterministic(name);
+        for s in trace.iter().filter(|s| s.kind == SiteKind::Deterministic) {
+            samples.mark_deterministic(&s.name);
         }
     }
     Ok(())

@@ -2,7 +2,8 @@
 
 use crate::callbacks::{Callback, Control, RunReport, StepInfo};
 use crate::elbo::{
-    Baselines, Elbo, check_model_guide, first_non_finite, non_finite_error, run_model_and_guide,
+    Baselines, Elbo, check_enumerated_sites, check_model_guide, first_non_finite, non_finite_error,
+    run_model_and_guide,
 };
 use crate::grad::{GradMode, Objective, value_and_gradient};
 use crate::optim::Optimizer;
@@ -86,9 +87,11 @@ where
             let seed = self
                 .seed
                 .wrapping_add((p as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-            particles.push(run_model_and_guide::<M, G, S>(
-                self.model, self.guide, self.args, self.store, first, seed,
-            )?);
+            particles.push(
+                self.elbo.particle::<M, G, S>(
+                    self.model, self.guide, self.args, self.store, first, seed,
+                )?,
+            );
         }
         let estimate = self.elbo.estimate(&particles, self.baselines);
         if !estimate.elbo.is_finite() || !estimate.surrogate.is_finite() {
@@ -206,6 +209,7 @@ where
             None,
             seed,
         )?;
+        check_enumerated_sites(&model_trace, &guide_trace, self.elbo.enumerates())?;
         check_model_guide(&model_trace, &guide_trace)?;
         self.checked = true;
         Ok(())

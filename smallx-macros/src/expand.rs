@@ -178,6 +178,7 @@ pub fn statement(statement: Statement, span: Span) -> Expr {
             name,
             dist,
             obs: None,
+            enumerate: false,
             ..
         } => {
             let name = name_of(&name);
@@ -186,8 +187,19 @@ pub fn statement(statement: Statement, span: Span) -> Expr {
         Statement::Sample {
             name,
             dist,
+            obs: None,
+            enumerate: true,
+            ..
+        } => {
+            let name = name_of(&name);
+            parse_quote_spanned! {span=> ::smallx::Ctx::sample_enumerated(#cx, #name, #dist)? }
+        }
+        Statement::Sample {
+            name,
+            dist,
             obs: Some(obs),
             observe: true,
+            ..
         } => {
             let name = name_of(&name);
             parse_quote_spanned! {span=> ::smallx::Ctx::observe(#cx, #name, #dist, #obs)? }
@@ -197,6 +209,7 @@ pub fn statement(statement: Statement, span: Span) -> Expr {
             dist,
             obs: Some(obs),
             observe: false,
+            ..
         } => {
             let name = name_of(&name);
             parse_quote_spanned! {span=> ::smallx::Ctx::sample_observed(#cx, #name, #dist, #obs)? }
@@ -237,6 +250,32 @@ pub fn statement(statement: Statement, span: Span) -> Expr {
             parse_quote_spanned! {span=>
                 (#model).__smallx_call(#cx, #prefix, #(#args),*)?
             }
+        }
+        Statement::Markov {
+            name,
+            steps,
+            history,
+            body,
+        } => {
+            let name = name_of(&name);
+            let history = match history {
+                Some(h) => quote!(#h),
+                None => quote!(1),
+            };
+            let inner = &body.body;
+            let bind = match body.inputs.first() {
+                Some(pat) => quote!(let #pat = __smallx_step;),
+                None => quote!(let _ = __smallx_step;),
+            };
+            parse_quote_spanned! {span=> {
+                ::smallx::Ctx::enter_markov(#cx, #name, #history)?;
+                for __smallx_step in 0..(#steps) {
+                    ::smallx::Ctx::markov_step(#cx, __smallx_step);
+                    #bind
+                    #inner;
+                }
+                ::smallx::Ctx::exit_markov(#cx);
+            }}
         }
         Statement::Plate {
             name,

@@ -51,7 +51,11 @@ impl Rewriter {
         if self.branch_depth == 0 {
             self.names.record(&statement)?;
         }
+        // A markov! body runs once per step, as a loop's does.
+        let looped = matches!(statement, statement::Statement::Markov { .. });
+        self.branch_depth += usize::from(looped);
         statement.visit_exprs(|e| self.visit_expr_mut(e));
+        self.branch_depth -= usize::from(looped);
         Ok(expand::statement(statement, mac.span()))
     }
 

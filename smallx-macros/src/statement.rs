@@ -1,5 +1,5 @@
 //! Parse: the arguments of the statement macros (`sample!`, `observe!`, `param!`, `plate!`,
-//! `factor!`, `deterministic!`, `call!`) into a [`Statement`].
+//! `markov!`, `factor!`, `deterministic!`, `call!`) into a [`Statement`].
 
 use proc_macro2::Span;
 use syn::parse::{Parse, ParseStream};
@@ -13,6 +13,7 @@ pub enum Kind {
     Observe,
     Param,
     Plate,
+    Markov,
     Factor,
     Deterministic,
     Call,
@@ -25,6 +26,7 @@ impl Kind {
             "observe" => Some(Kind::Observe),
             "param" => Some(Kind::Param),
             "plate" => Some(Kind::Plate),
+            "markov" => Some(Kind::Markov),
             "factor" => Some(Kind::Factor),
             "deterministic" => Some(Kind::Deterministic),
             "call" => Some(Kind::Call),
@@ -38,6 +40,7 @@ impl Kind {
             Kind::Observe => "observe!",
             Kind::Param => "param!",
             Kind::Plate => "plate!",
+            Kind::Markov => "markov!",
             Kind::Factor => "factor!",
             Kind::Deterministic => "deterministic!",
             Kind::Call => "call!",
@@ -47,8 +50,10 @@ impl Kind {
     fn usage(self) -> &'static str {
         match self {
             Kind::Sample => {
-                "sample! takes a site name and a distribution, and optionally an observation: \
-                 `sample!(\"x\", Normal::new(0.0, 1.0))` or `sample!(\"x\", Normal::new(0.0, 1.0), obs = 0.5)`"
+                "sample! takes a site name and a distribution, and optionally an observation or \
+                 `infer = enumerate`: `sample!(\"x\", Normal::new(0.0, 1.0))`, \
+                 `sample!(\"x\", Normal::new(0.0, 1.0), obs = 0.5)` or \
+                 `sample!(\"z\", Bernoulli::new(0.3), infer = enumerate)`"
             }
             Kind::Observe => {
                 "observe! takes a site name, a distribution and the observed value: \
@@ -61,6 +66,10 @@ impl Kind {
             Kind::Plate => {
                 "plate! takes a name, a size, optionally `subsample = m`, and a closure over the \
                  indices: `plate!(\"data\", n, |idx| { ... })`"
+            }
+            Kind::Markov => {
+                "markov! takes a name, a number of steps, optionally `history = h` (default 1), \
+                 and a closure over the step: `markov!(\"chain\", n, |t| { ... })`"
             }
             Kind::Factor => {
                 "factor! takes a name and a log-density term: `factor!(\"penalty\", -0.5 * x * x)`"
@@ -85,6 +94,8 @@ pub enum Statement {
         dist: Expr,
         obs: Option<Expr>,
         observe: bool,
+        /// `infer = enumerate` was given.
+        enumerate: bool,
     },
     Param {
         name: Expr,
@@ -95,6 +106,13 @@ pub enum Statement {
         name: Expr,
         size: Expr,
         subsample: Option<Expr>,
+        body: ExprClosure,
+    },
+    /// `markov!(name, steps, history = h, |t| body)`.
+    Markov {
+        name: Expr,
+        steps: Expr,
+        history: Option<Expr>,
         body: ExprClosure,
     },
     Factor {
@@ -152,6 +170,19 @@ impl Statement {
                 }
                 f(&mut body.body);
             }
+            Statement::Markov {
+                name,
+                steps,
+                history,
+                body,
+            } => {
+                f(name);
+                f(steps);
+                if let Some(h) = history {
+                    f(h);
+                }
+                f(&mut body.body);
+            }
             Statement::Factor { name, log_factor } => {
                 f(name);
                 f(log_factor);
@@ -182,7 +213,7 @@ impl Statement {
             | Statement::Plate { name, .. }
             | Statement::Factor { name, .. }
             | Statement::Deterministic { name, .. } => Some(name),
-            Statement::Call { .. } => None,
+            Statement::Call { .. } | Statement::Markov { .. } => None,
         }
     }
 }
@@ -220,19 +251,29 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
         }
     }
     let allowed: &[&str] = match kind {
-        Kind::Sample => &["obs"],
+        Kind::Sample => &["obs", "infer"],
         Kind::Plate => &["subsample"],
+        Kind::Markov => &["history"],
         Kind::Call => &["prefix"],
         _ => &[],
     };
     for (k, _) in &keywords {
         if !allowed.contains(&k.to_string().as_str()) {
-            let hint = match allowed.first() {
-                Some(a) => format!(
+            let hint = match allowed {
+                [a] => format!(
                     "unknown option `{k}` for {}: the only option is `{a} = …`",
                     kind.name()
                 ),
-                None => format!(
+                [_, ..] => format!(
+                    "unknown option `{k}` for {}: the options are {}",
+                    kind.name(),
+                    allowed
+                        .iter()
+                        .map(|a| format!("`{a} = …`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                [] => format!(
                     "{} takes no `{k} = …` option; {}",
                     kind.name(),
                     kind.usage()
@@ -253,6 +294,25 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
     let statement = match kind {
         Kind::Sample | Kind::Observe => {
             let obs = keyword("obs");
+            let enumerate = match keywords.iter().find(|(k, _)| k == "infer") {
+                None => false,
+                Some((_, Expr::Path(p))) if p.path.is_ident("enumerate") => true,
+                Some((_, other)) => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        "the only inference option of a site is `infer = enumerate` (sum the \
+                         site out over its finite support instead of drawing it)",
+                    ));
+                }
+            };
+            if let (true, Some(o)) = (enumerate, &obs) {
+                return Err(syn::Error::new(
+                    o.span(),
+                    "an observed site is not enumerated: `infer = enumerate` marks a latent \
+                     discrete site to be summed out; remove one of `obs = …` and \
+                     `infer = enumerate`",
+                ));
+            }
             let (name, dist, obs) = match (kind, positional.len(), obs) {
                 (_, 0, _) => return Err(arity_error("needs a site name")),
                 (_, 1, _) => return Err(arity_error("is missing its distribution")),
@@ -279,6 +339,7 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
                 dist,
                 obs,
                 observe: kind == Kind::Observe,
+                enumerate,
             }
         }
         Kind::Param => match positional.len() {
@@ -372,6 +433,36 @@ pub fn parse(kind: Kind, mac: &syn::Macro) -> syn::Result<Statement> {
                 name: positional[0].clone(),
                 size: positional[1].clone(),
                 subsample,
+                body,
+            }
+        }
+        Kind::Markov => {
+            let body = match (positional.len(), positional.last()) {
+                (3, Some(Expr::Closure(c))) => c.clone(),
+                (3, Some(other)) => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        format!(
+                            "the last argument of markov! must be a closure over the step, like `|t| {{ ... }}`; {}",
+                            kind.usage()
+                        ),
+                    ));
+                }
+                (n, _) if n < 3 => {
+                    return Err(arity_error("needs a name, a number of steps and a closure"));
+                }
+                _ => return Err(arity_error("has too many arguments")),
+            };
+            if body.inputs.len() > 1 {
+                return Err(syn::Error::new(
+                    body.inputs.span(),
+                    "the markov closure takes at most one argument, the step (0, 1, ...)",
+                ));
+            }
+            Statement::Markov {
+                name: positional[0].clone(),
+                steps: positional[1].clone(),
+                history: keyword("history"),
                 body,
             }
         }

@@ -26,6 +26,7 @@ mod discrete;
 mod glm;
 mod improper;
 mod lkj;
+mod masked;
 mod mixture;
 mod multivariate;
 mod ordinal;
@@ -45,6 +46,7 @@ pub use discrete::{Bernoulli, Binomial, Categorical, Poisson};
 pub use glm::{BernoulliGlm, Design, LinearPredictor, NormalGlm};
 pub use improper::{ImproperUniform, flat};
 pub use lkj::LkjCholesky;
+pub use masked::{MaskExt, Masked};
 pub use mixture::{IntoWeights, Mixture};
 pub use multivariate::{Delta, Dirichlet, Factor, MultivariateNormal};
 pub use ordinal::OrderedLogistic;
@@ -207,6 +209,49 @@ pub trait DynDistribution<S: Scalar>: Send + Sync {
     fn boxed(&self) -> Box<dyn DynDistribution<S>>;
     /// For downcasting to the concrete type (analytic KL divergences, for example).
     fn as_any(&self) -> &dyn Any;
+
+    /// The number of values in the support when it is finite and every value is one boolean
+    /// or one integer (`Bernoulli`, `Categorical`, `Binomial`, `BetaBinomial`,
+    /// `OrderedLogistic`, ...), what enumeration sums over; `None` for an infinite or
+    /// continuous support. Read from [`support`](DynDistribution::support) and
+    /// [`value_kind`](DynDistribution::value_kind), so every family with a declared finite
+    /// support has it.
+    ///
+    /// ```
+    /// use smallx::prelude::*;
+    /// use smallx::dist::DynDistribution;
+    /// let d: Categorical<f64> = Categorical::new(&[0.2, 0.3, 0.5]).unwrap();
+    /// assert_eq!(DynDistribution::support_size(&d), Some(3));
+    /// assert_eq!(DynDistribution::support_value(&d, 2), Some(smallx::Value::Int(2)));
+    /// assert_eq!(DynDistribution::support_size(&Poisson::<f64>::new(3.0).unwrap()), None);
+    /// ```
+    fn support_size(&self) -> Option<u64> {
+        finite_support(self.support(), self.value_kind()).map(|(_, n)| n)
+    }
+
+    /// The `i`-th value of a finite support (in increasing order: `false` before `true`),
+    /// `None` past its end or for a support that is not finite.
+    fn support_value(&self, i: u64) -> Option<Value<S>> {
+        let (low, n) = finite_support(self.support(), self.value_kind())?;
+        if i >= n {
+            return None;
+        }
+        Some(match self.value_kind() {
+            ValueKind::Bool => Value::Bool(i == 1),
+            _ => Value::Int(low + i as i64),
+        })
+    }
+}
+
+/// The lowest value and the size of a finite support of scalar booleans or integers.
+fn finite_support(support: Constraint, kind: ValueKind) -> Option<(i64, u64)> {
+    match (support, kind) {
+        (Constraint::Boolean, ValueKind::Bool | ValueKind::Int) => Some((0, 2)),
+        (Constraint::IntegerInterval(a, b), ValueKind::Int) if b >= a => {
+            Some((a, (b as i128 - a as i128 + 1) as u64))
+        }
+        _ => None,
+    }
 }
 
 impl<S: Scalar, D: Distribution<S>> DynDistribution<S> for D {

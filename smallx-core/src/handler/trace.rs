@@ -63,6 +63,7 @@ impl<S: Scalar> Handler<S> for TraceHandler<S> {
             mask: site.mask,
             plates: site.plates.to_vec(),
             constraint: site.param.map(|p| p.constraint),
+            enumerate: site.enumerate,
         })
     }
 }

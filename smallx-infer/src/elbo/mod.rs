@@ -14,9 +14,11 @@
 //! downstream of it.
 
 mod renyi;
+mod traceenum;
 mod tracegraph;
 
 pub use renyi::RenyiElbo;
+pub use traceenum::{SUMMED_SITE, TraceEnumElbo};
 pub use tracegraph::TraceGraphElbo;
 
 use crate::autoguide::{NormalScale, TransformedNormal};
@@ -59,6 +61,28 @@ pub trait Elbo {
     /// Check the options before the first step.
     fn check(&self) -> Result<()> {
         Ok(())
+    }
+    /// Whether this ELBO sums out the model's sites marked for enumeration
+    /// ([`TraceEnumElbo`]); for the others such a site is an error naming it.
+    fn enumerates(&self) -> bool {
+        false
+    }
+    /// Run one particle: by default the guide, then the model with the guide's values
+    /// replayed ([`run_model_and_guide`]).
+    fn particle<M: Model, G, S: Scalar>(
+        &self,
+        model: &M,
+        guide: &G,
+        args: &M::Args<'_>,
+        store: &mut ParamStore,
+        first: Option<usize>,
+        seed: u64,
+    ) -> Result<TracePair<S, M::Ret<S>>>
+    where
+        G: for<'a> Model<Args<'a> = M::Args<'a>>,
+        Self: Sized,
+    {
+        run_model_and_guide::<M, G, S>(model, guide, args, store, first, seed)
     }
     /// Combine the particles of one step (model and guide traces, as
     /// [`run_model_and_guide`] makes them) into the estimate and its surrogate. The default
@@ -312,7 +336,7 @@ pub fn check_model_guide<S: Scalar, R>(
     guide_trace: &Trace<S>,
 ) -> Result<()> {
     let mismatch = |m: String| Err(Error::ModelGuideMismatch(m));
-    for m in model_trace.latent_sites() {
+    for m in model_trace.latent_sites().filter(|m| !m.enumerate) {
         let Some(g) = guide_trace.get(&m.name) else {
             return mismatch(format!(
                 "the model's latent site `{}` is not in the guide, so it would be drawn from its prior; add a `sample!(\"{}\", ...)` to the guide",
@@ -342,6 +366,41 @@ pub fn check_model_guide<S: Scalar, R>(
                 ));
             }
             _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Check the sites marked for enumeration: only an ELBO that `enumerates` accepts them, and
+/// the guide must not sample an enumerated model site.
+pub fn check_enumerated_sites<S: Scalar, R>(
+    model_trace: &Trace<S, R>,
+    guide_trace: &Trace<S>,
+    enumerates: bool,
+) -> Result<()> {
+    let mismatch = |m: String| Err(Error::ModelGuideMismatch(m));
+    if !enumerates && let Some(g) = guide_trace.latent_sites().find(|g| g.enumerate) {
+        return mismatch(format!(
+            "the guide's site `{}` is marked for enumeration, but this ELBO draws every guide \
+             site: use `TraceEnumElbo` to sum it out, or remove `infer = enumerate` (the site \
+             is then drawn and trained with score-function gradients)",
+            g.name
+        ));
+    }
+    for m in model_trace.latent_sites().filter(|m| m.enumerate) {
+        if !enumerates {
+            return mismatch(format!(
+                "the model's site `{}` is marked for enumeration, but this ELBO draws every site \
+                 from the guide: use `TraceEnumElbo` to sum it out, or remove the mark and give \
+                 the guide a `sample!(\"{}\", ...)`",
+                m.name, m.name
+            ));
+        }
+        if guide_trace.get(&m.name).is_some() {
+            return mismatch(format!(
+                "the model's site `{}` is enumerated (summed out), so the guide must not sample it",
+                m.name
+            ));
         }
     }
     Ok(())
