@@ -344,3 +344,18 @@ fn importance_keeps_latent_values_and_weights_not_the_observed_data() {
     assert!(m.mean().is_finite());
     assert!(result.marginal("y").is_err());
 }
+
+#[test]
+fn beta_binomial_with_tiny_concentrations_puts_its_mass_at_both_ends() {
+    // BetaBinomial(1e-3, 1e-3, 10): the success probability is a Beta(1e-3, 1e-3) draw, so
+    // counts are 0 or 10 about half the time each; the frequencies match the pmf within 5 SE.
+    let d = BetaBinomial::new(1e-3, 1e-3, 10).unwrap();
+    let mut r = rng(7);
+    let ks: Vec<f64> = (0..N)
+        .map(|_| Distribution::<f64>::sample(&d, &mut r) as f64)
+        .collect();
+    for k in [0, 10] {
+        let p = Distribution::<f64>::log_prob(&d, &k).value().exp();
+        check_fraction(&format!("k = {k}"), &ks, |x| x == k as f64, p);
+    }
+}
