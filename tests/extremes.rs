@@ -159,14 +159,15 @@ fn beta_and_dirichlet_with_tiny_concentrations_draw_inside_the_unit_interval() {
     }
 }
 
+#[model]
+fn heavy(df: f64) -> Real {
+    sample!("t", StudentT::new(df, 0.0, 1.0))
+}
+
 #[test]
 fn student_t_with_a_tiny_df_draws_finite_values_or_says_the_draw_is_too_large() {
     // With df = 1e-3, |T| > f64::MAX with probability I_{ν/t²}(ν/2, 1/2) ≈ 0.49: such a draw
     // is an error naming the site; the others are finite with a finite log-density.
-    #[model]
-    fn heavy(df: f64) -> Real {
-        sample!("t", StudentT::new(df, 0.0, 1.0))
-    }
     let nu: f64 = 1e-3;
     let n = 20_000;
     let mut r = rng(5);
@@ -357,5 +358,15 @@ fn beta_binomial_with_tiny_concentrations_puts_its_mass_at_both_ends() {
     for k in [0, 10] {
         let p = Distribution::<f64>::log_prob(&d, &k).value().exp();
         check_fraction(&format!("k = {k}"), &ks, |x| x == k as f64, p);
+    }
+}
+
+#[test]
+fn a_prior_draw_beyond_f64_is_redrawn_when_inference_discovers_the_model() {
+    // About half the draws of StudentT(1e-3) are beyond f64::MAX; discovery redraws them (as
+    // it redraws a parameter out of range) instead of stopping.
+    for seed in 0..20 {
+        let found = smallx::infer::Potential::discover(&heavy, &(1e-3,), &mut rng(seed));
+        assert!(found.is_ok(), "seed {seed}: {:?}", found.err());
     }
 }
