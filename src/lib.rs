@@ -87,7 +87,7 @@ pub mod prelude {
     pub use smallx_core::{
         Constraint, Data, Error, Model, ParamStore, Real, Result, Trace, Value, block, block_all,
         block_except, block_names, call_with, condition, data, get_trace, get_trace_with_params,
-        intervene, mask, replay, scale, seed, substitute, trace,
+        intervene, mask, replay, scale, seed, substitute, trace, validate_data,
     };
 }
 

@@ -26,7 +26,7 @@ pub use dist::{DynDistribution, IidExt, IntoDist};
 pub use error::{DistError, Error, Result};
 pub use handler::{
     Effect, Handler, Root, Stack, block, block_all, block_except, block_names, condition, handle,
-    intervene, mask, replay, scale, seed, substitute, trace,
+    intervene, mask, replay, scale, seed, substitute, trace, validate_data,
 };
 pub use model::{Ctx, Model, Plate};
 pub use params::{ParamHandler, ParamInit, ParamStore};

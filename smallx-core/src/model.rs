@@ -275,6 +275,9 @@ impl<'s, S: Scalar> Ctx<'s, S> {
             site.is_observed = true;
         }
         let value = apply_site(self.stack, &mut site)?;
+        if site.is_observed && site.validate {
+            check_observed_finite(name, &value)?;
+        }
         let kind = value.kind();
         <D::Dist as Distribution<S>>::Value::from_value(value).ok_or_else(|| Error::WrongValue {
             site: name.to_string(),
@@ -421,6 +424,25 @@ impl<'s, S: Scalar> Ctx<'s, S> {
     pub fn plates(&self) -> &[PlateFrame] {
         &self.plates
     }
+}
+
+/// An observed value (given in the model or by `condition`) must be finite: NaN or an
+/// infinity would make the log-density NaN or infinite without saying why.
+fn check_observed_finite<S: Scalar>(site: &str, value: &Value<S>) -> Result<()> {
+    let Some((i, x)) = value.first_non_finite() else {
+        return Ok(());
+    };
+    let element = match value {
+        Value::Real(_) => String::new(),
+        _ => format!(" at index {i}"),
+    };
+    Err(Error::InvalidSite {
+        site: site.to_string(),
+        detail: format!(
+            "the observed value is {x}{element}; observed and conditioned data must be \
+             finite (wrap the model in `validate_data(model, false)` to skip this check)"
+        ),
+    })
 }
 
 /// Run the stack on a site and take its value.

@@ -87,6 +87,8 @@ pub struct ParamSpec<'a> {
 /// * `plates`: the plates the site is in, outermost first.
 /// * `param`: the declaration at a param site.
 /// * `plate_size`: `(size, subsample_size)` at a plate site.
+/// * `validate`: check observed values (NaN and infinities are errors); `validate_data`
+///   turns it off.
 /// * `enumerate`: a latent site marked for enumeration (`infer = enumerate`, or
 ///   `config_enumerate`): enumeration handlers sum it out instead of drawing it.
 /// * `markov`: the `markov!` steps the site is in, outermost first.
@@ -115,6 +117,9 @@ pub struct Site<'a, S: Scalar> {
     pub param: Option<ParamSpec<'a>>,
     /// `(size, subsample_size)` at a plate site.
     pub plate_size: Option<(usize, usize)>,
+    /// Check an observed value once the handlers ran (true unless
+    /// [`validate_data`](crate::validate_data) turned it off).
+    pub validate: bool,
     /// A seed for the default draw, set by the innermost `seed` handler.
     pub(crate) rng_seed: Option<u64>,
     /// Marked for enumeration (a latent site with a finite support).
@@ -138,6 +143,7 @@ impl<'a, S: Scalar> Site<'a, S> {
             plates,
             param: None,
             plate_size: None,
+            validate: true,
             rng_seed: None,
             enumerate: false,
             markov: &[],

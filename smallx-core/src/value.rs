@@ -124,6 +124,30 @@ impl<S: Scalar> Value<S> {
         }
     }
 
+    /// The first real number held that is NaN or infinite, with its index (column-major for
+    /// a matrix; 0 for a single real). `None` when every real is finite, and for integers and
+    /// booleans.
+    ///
+    /// ```
+    /// use smallx_core::Value;
+    /// let v: Value = Value::RealVec(vec![1.0.into(), f64::NAN.into(), f64::INFINITY.into()].into());
+    /// assert!(matches!(v.first_non_finite(), Some((1, x)) if x.is_nan()));
+    /// assert_eq!(Value::<f64>::Real(2.0.into()).first_non_finite(), None);
+    /// ```
+    pub fn first_non_finite(&self) -> Option<(usize, f64)> {
+        let first = |xs: &mut dyn Iterator<Item = &Real<S>>| {
+            xs.map(|x| x.value())
+                .enumerate()
+                .find(|(_, x)| !x.is_finite())
+        };
+        match self {
+            Value::Real(x) => first(&mut std::iter::once(x)),
+            Value::RealVec(v) => first(&mut v.iter()),
+            Value::Matrix(m) => first(&mut m.iter()),
+            Value::Int(_) | Value::Bool(_) | Value::IntVec(_) | Value::BoolVec(_) => None,
+        }
+    }
+
     /// The first integer held that `f64` cannot represent exactly (beyond ±2^53), if any.
     pub fn inexact_integer(&self) -> Option<i64> {
         match self {

@@ -77,8 +77,13 @@ where
     }
 }
 
-/// Importance sampling (Pyro's `Importance`): weighted traces of a model, from its prior or a
+/// Importance sampling (Pyro's `Importance`): weighted samples of a model, from its prior or a
 /// guide.
+///
+/// Each sample's trace is reduced as soon as it is drawn to its log weight, the values of its
+/// latent and deterministic sites and its return value ([`ImportanceResult`]); unlike Pyro,
+/// whole traces (with their observed data) are not kept, so memory does not grow with the
+/// data times the number of samples.
 ///
 /// ```
 /// use smallx::prelude::*;
@@ -162,19 +167,22 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
         (n * c / CHUNKS) as usize..(n * (c + 1) / CHUNKS) as usize
     }
 
+    /// The samples of chunk `c`, each reduced to what the result keeps as soon as it is
+    /// drawn: its trace (with the observed data and the distributions) is dropped at once.
     fn run_chunk(
         &self,
         args: &M::Args<'_>,
         c: u64,
         progress: &Progress,
-    ) -> Result<Vec<WeightedTrace<M::Ret<f64>>>> {
+    ) -> Result<Vec<Kept<M::Ret<f64>>>> {
         let mut rng = SmallRng::seed_from_u64(derive(self.seed, c));
         let mut state = self.proposal.state();
         self.chunk(c)
             .map(|_| {
                 let out = self
                     .proposal
-                    .propose(&mut state, &self.model, args, rng.next_u64());
+                    .propose(&mut state, &self.model, args, rng.next_u64())
+                    .and_then(|(trace, log_weight)| Kept::new(trace, log_weight));
                 progress.tick(String::new);
                 out
             })
@@ -215,7 +223,45 @@ impl<M: Model, P: Proposal<M>> Importance<M, P> {
     }
 }
 
-/// Weighted traces, summarised by site.
+/// What one importance sample keeps of its trace: the log weight, the values of its latent
+/// and deterministic sites, and the return value. Observed data is never kept, so a model
+/// with 10^7 observations costs a few numbers per sample.
+struct Kept<R> {
+    log_weight: f64,
+    sites: Vec<(String, Value<f64>)>,
+    ret: R,
+}
+
+impl<R> Kept<R> {
+    fn new(trace: Trace<f64, R>, log_weight: f64) -> Result<Self> {
+        crate::latent::require_full_data(&trace, "Importance")?;
+        if log_weight.is_nan() {
+            return Err(Error::NonFinite {
+                site: "(importance weight)".into(),
+                what: "a log-weight",
+                value: log_weight,
+            });
+        }
+        let (trace, ret) = trace.into_parts();
+        let sites = trace
+            .iter()
+            .filter(|s| {
+                (s.kind == SiteKind::Sample && !s.is_observed) || s.kind == SiteKind::Deterministic
+            })
+            .map(|s| (s.name.clone(), s.value.clone()))
+            .collect();
+        Ok(Kept {
+            log_weight,
+            sites,
+            ret,
+        })
+    }
+}
+
+/// Weighted samples, summarised by site: the log weights, the values of the latent (and
+/// deterministic) sites and the return values. The observed sites' data are not kept (they
+/// are the same in every sample, and at millions of observations would not fit in memory a
+/// thousand times over).
 #[derive(Clone, Debug)]
 pub struct ImportanceResult<R> {
     log_weights: Vec<f64>,
@@ -225,10 +271,7 @@ pub struct ImportanceResult<R> {
 }
 
 impl<R> ImportanceResult<R> {
-    fn collect(samples: Vec<(Trace<f64, R>, f64)>) -> Result<Self> {
-        if let Some((trace, _)) = samples.first() {
-            crate::latent::require_full_data(trace, "Importance")?;
-        }
+    fn collect(samples: Vec<Kept<R>>) -> Result<Self> {
         let n = samples.len();
         let mut result = ImportanceResult {
             log_weights: Vec::with_capacity(n),
@@ -236,31 +279,20 @@ impl<R> ImportanceResult<R> {
             values: Vec::new(),
             returns: Vec::with_capacity(n),
         };
-        for (i, (trace, log_weight)) in samples.into_iter().enumerate() {
-            if log_weight.is_nan() {
-                return Err(Error::NonFinite {
-                    site: "(importance weight)".into(),
-                    what: "a log-weight",
-                    value: log_weight,
-                });
-            }
-            result.log_weights.push(log_weight);
-            let (trace, ret) = trace.into_parts();
-            let kept = |s: &&smallx_core::TraceSite| {
-                matches!(s.kind, SiteKind::Sample | SiteKind::Deterministic)
-            };
-            for site in trace.iter().filter(kept) {
-                let column = match result.sites.iter().position(|s| *s == site.name) {
+        for (i, sample) in samples.into_iter().enumerate() {
+            result.log_weights.push(sample.log_weight);
+            for (name, value) in sample.sites {
+                let column = match result.sites.iter().position(|s| *s == name) {
                     Some(c) => c,
                     None => {
-                        result.sites.push(site.name.clone());
+                        result.sites.push(name);
                         result.values.push(vec![None; n]);
                         result.sites.len() - 1
                     }
                 };
-                result.values[column][i] = Some(site.value.clone());
+                result.values[column][i] = Some(value);
             }
-            result.returns.push(ret);
+            result.returns.push(sample.ret);
         }
         Ok(result)
     }
@@ -322,7 +354,8 @@ impl<R> ImportanceResult<R> {
         1.0 / self.normalized_weights().iter().map(|w| w * w).sum::<f64>()
     }
 
-    /// The names of the sample sites seen, in order.
+    /// The names of the latent sample sites and deterministic sites seen, in order (observed
+    /// sites are not kept).
     pub fn sites(&self) -> &[String] {
         &self.sites
     }
@@ -393,7 +426,8 @@ impl<R> ImportanceResult<R> {
             .unwrap_or_default()
     }
 
-    /// The value of `site` in sample `i`.
+    /// The value of latent or deterministic `site` in sample `i` (`None` for an observed
+    /// site: the data are not kept).
     pub fn value(&self, site: &str, i: usize) -> Option<&Value<f64>> {
         let c = self.sites.iter().position(|s| s == site)?;
         self.values[c].get(i)?.as_ref()

@@ -64,8 +64,9 @@ impl<M: Model> Objective for Negative<'_, '_, '_, M> {
 impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
     /// Run `model` once (a prior draw, with `rng`) to find its latent sites; returns the
     /// potential (with the Jacobian, gradients in [`GradMode::Auto`]) and that run's trace.
-    /// A prior draw at which a distribution cannot be built (a parameter out of its range) is
-    /// redrawn, up to [`MAX_INIT_ATTEMPTS`] times.
+    /// A prior draw at which a distribution cannot be built (a parameter out of its range) or
+    /// whose value is not finite (a draw beyond the range of `f64`) is redrawn, up to
+    /// [`MAX_INIT_ATTEMPTS`] times.
     pub fn discover(
         model: &'m M,
         args: &'m M::Args<'a>,
@@ -74,7 +75,9 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
         let mut attempt = 0;
         let (space, trace) = loop {
             match LatentSpace::discover(model, args, &mut *rng) {
-                Err(Error::InvalidDistribution { .. }) if attempt + 1 < MAX_INIT_ATTEMPTS => {
+                Err(Error::InvalidDistribution { .. } | Error::NonFinite { .. })
+                    if attempt + 1 < MAX_INIT_ATTEMPTS =>
+                {
                     attempt += 1;
                 }
                 Err(Error::InvalidDistribution { site, .. }) => {
@@ -83,6 +86,14 @@ impl<'m, 'a, M: Model> Potential<'m, 'a, M> {
                         site,
                         what: "a distribution parameter (in a prior draw)",
                         value: f64::NAN,
+                    });
+                }
+                Err(Error::NonFinite { site, value, .. }) => {
+                    return Err(Error::InitFailed {
+                        attempts: MAX_INIT_ATTEMPTS,
+                        site,
+                        what: "a draw (in a prior draw)",
+                        value,
                     });
                 }
                 other => break other?,

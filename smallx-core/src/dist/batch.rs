@@ -131,6 +131,9 @@ where
     fn sample(&self, rng: &mut dyn Rng) -> Self::Value {
         D::Value::batch_from_fn(self.n, |_| self.base.sample(rng))
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        self.base.check_draw()
+    }
     fn log_prob(&self, x: &Self::Value) -> Real<S> {
         if D::Value::batch_len(x) != self.n {
             return Real::new(f64::NEG_INFINITY);
@@ -223,6 +226,9 @@ where
     }
     fn sample(&self, rng: &mut dyn Rng) -> Self::Value {
         D::Value::batch_from_fn(self.parts.len(), |i| self.parts[i].sample(rng))
+    }
+    fn check_draw(&self) -> Result<(), DistError> {
+        self.parts.iter().try_for_each(|d| d.check_draw())
     }
     fn log_prob(&self, x: &Self::Value) -> Real<S> {
         if D::Value::batch_len(x) != self.parts.len() {

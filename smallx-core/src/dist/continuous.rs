@@ -386,8 +386,60 @@ impl<S: Scalar> Gamma<S> {
 }
 
 pub(crate) fn gamma_draw(rng: &mut dyn Rng, shape: f64) -> f64 {
-    // Shape and scale are validated to be positive and finite, so construction succeeds.
-    rand_distr::Gamma::new(shape, 1.0).map_or(f64::NAN, |g| g.sample(rng))
+    gamma_draw_ln(rng, shape).0
+}
+
+/// A standard gamma draw `g ~ Gamma(shape, 1)` and its logarithm, from the same random
+/// numbers as rand_distr's sampler. For `shape < 1` the draw is `G · U^(1/shape)` with
+/// `G ~ Gamma(shape + 1, 1)` and `U` uniform (Marsaglia and Tsang's boost); `ln g` is
+/// `ln G + ln U / shape`, exact even when `g` itself underflows to 0, as it does for about
+/// half the draws of `Gamma(1e-3, 1)`.
+pub(crate) fn gamma_draw_ln(rng: &mut dyn Rng, shape: f64) -> (f64, f64) {
+    // `shape` is validated positive and finite, so the constructions succeed.
+    if shape < 1.0 && shape + 1.0 > 1.0 {
+        let u: f64 = Open01.sample(rng);
+        let large = rand_distr::Gamma::new(shape + 1.0, 1.0).map_or(f64::NAN, |g| g.sample(rng));
+        let g = large * u.powf(1.0 / shape);
+        (g, large.ln() + u.ln() / shape)
+    } else {
+        let g = rand_distr::Gamma::new(shape, 1.0).map_or(f64::NAN, |g| g.sample(rng));
+        (g, g.ln())
+    }
+}
+
+/// The largest `f64` below 1: the top of the open unit interval in `f64`.
+pub(crate) const BELOW_ONE: f64 = 1.0 - f64::EPSILON / 2.0;
+
+/// `exp(ln_x)` kept inside `(0, ∞)`: a value below the smallest normal `f64` becomes that
+/// number (as Pyro's and NumPyro's gamma and Dirichlet samplers clamp to the smallest
+/// positive normal number), a value above `f64::MAX` stays infinite (not representable: the
+/// site reports it). The flag says whether the value was clamped.
+pub(crate) fn exp_positive(ln_x: f64) -> (f64, bool) {
+    let x = ln_x.exp();
+    if x < f64::MIN_POSITIVE {
+        (f64::MIN_POSITIVE, true)
+    } else {
+        (x, false)
+    }
+}
+
+/// Probabilities `gᵢ / Σ gⱼ` of independent gamma draws given by their logarithms, normalised
+/// in log space and kept inside the open unit interval (`[f64::MIN_POSITIVE, 1 − ε/2]`), so
+/// that tiny concentrations (whose draws underflow) still give a point of the simplex's
+/// interior. Returns the probabilities and whether any was clamped.
+pub(crate) fn normalise_ln(ln_g: &[f64]) -> (Vec<f64>, bool) {
+    let m = ln_g.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let lse = m + ln_g.iter().map(|l| (l - m).exp()).sum::<f64>().ln();
+    let mut clamped = false;
+    let x = ln_g
+        .iter()
+        .map(|l| {
+            let (p, c) = exp_positive(l - lse);
+            clamped |= c || p > BELOW_ONE;
+            p.min(BELOW_ONE)
+        })
+        .collect();
+    (x, clamped)
 }
 
 /// `∂g/∂α` of a standard gamma draw `g`, for a scalar that carries derivatives (plain `f64`
@@ -407,15 +459,26 @@ impl<S: Scalar> Distribution<S> for Gamma<S> {
     }
     fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
         let (a, b) = (self.concentration.value(), self.rate.value());
-        let g = gamma_draw(rng, a);
+        let (g, ln_g) = gamma_draw_ln(rng, a);
         let x = g / b;
-        fused(
-            x,
-            [
-                (self.concentration, gamma_draw_grad::<S>(a, g) / b),
-                (self.rate, -x / b),
-            ],
-        )
+        if x >= f64::MIN_POSITIVE && x.is_finite() {
+            return fused(
+                x,
+                [
+                    (self.concentration, gamma_draw_grad::<S>(a, g) / b),
+                    (self.rate, -x / b),
+                ],
+            );
+        }
+        // Below the smallest normal f64 (tiny concentrations) or beyond f64::MAX (a tiny
+        // rate): the draw in log space, clamped at the bottom (with no derivative: the clamp
+        // is flat there) and infinite at the top, which the site reports as not representable.
+        let (x, clamped) = exp_positive(ln_g - b.ln());
+        if clamped {
+            Real::new(x)
+        } else {
+            fused(x, [(self.rate, -x / b)])
+        }
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
         if *x <= 0.0 {
@@ -476,9 +539,16 @@ impl<S: Scalar> Distribution<S> for Beta<S> {
     }
     fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
         let (a, b) = (self.alpha.value(), self.beta.value());
-        let x = gamma_draw(rng, a);
-        let y = gamma_draw(rng, b);
+        let (x, ln_x) = gamma_draw_ln(rng, a);
+        let (y, ln_y) = gamma_draw_ln(rng, b);
         let s = x + y;
+        let p = x / s;
+        if !(x >= f64::MIN_POSITIVE && y >= f64::MIN_POSITIVE && p <= BELOW_ONE && s.is_finite()) {
+            // Tiny concentrations: a draw underflows, or the ratio rounds to 1. Normalise in
+            // log space and keep the result inside (0, 1); such draws carry no derivative.
+            let (p, _) = normalise_ln(&[ln_x, ln_y]);
+            return Real::new(p[0]);
+        }
         // ∂/∂x x/(x+y) = y/s², ∂/∂y = −x/s².
         fused(
             x / s,
@@ -607,21 +677,38 @@ impl<S: Scalar> Distribution<S> for StudentT<S> {
     fn sample(&self, rng: &mut dyn Rng) -> Real<S> {
         let nu = self.df.value();
         let z = standard_normal(rng);
-        let g = 2.0 * gamma_draw(rng, 0.5 * nu);
-        self.loc + self.scale * (z / (g / nu).sqrt())
+        let (g, ln_g) = gamma_draw_ln(rng, 0.5 * nu);
+        let t = z / (2.0 * g / nu).sqrt();
+        if t.is_finite() && g > 0.0 {
+            return self.loc + self.scale * t;
+        }
+        // A chi-square draw that underflows (tiny df): `t = z / √(2g/ν)` in log space. Its
+        // magnitude may exceed f64::MAX (for df = 1e-3, about half the draws do): then it is
+        // infinite, and the site reports the draw as not representable.
+        let ln_t = z.abs().ln() - 0.5 * (std::f64::consts::LN_2 + ln_g - nu.ln());
+        let t = z.signum() * ln_t.exp();
+        self.loc + self.scale * t
     }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
         let (nu, sc) = (self.df.value(), self.scale.value());
         let z = (x.value() - self.loc.value()) / sc;
         let half = 0.5 * (nu + 1.0);
         let t = z * z / nu;
+        // ln(1 + z²/ν), and t/(1 + t), also where z²/ν overflows (a tiny df's far tail).
+        let (ln1p_t, t_frac) = if t.is_finite() {
+            (t.ln_1p(), t / (1.0 + t))
+        } else {
+            (
+                2.0 * (x.value() - self.loc.value()).abs().ln() - 2.0 * sc.ln() - nu.ln(),
+                1.0,
+            )
+        };
         let value =
-            ln_gamma(half) - ln_gamma(0.5 * nu) - 0.5 * (nu * PI).ln() - sc.ln() - half * t.ln_1p();
+            ln_gamma(half) - ln_gamma(0.5 * nu) - 0.5 * (nu * PI).ln() - sc.ln() - half * ln1p_t;
         // ∂/∂z, then the chain rule through z = (x − μ)/σ.
         let dz = -half * 2.0 * z / (nu * (1.0 + t));
-        let dnu =
-            0.5 * digamma_f64(half) - 0.5 * digamma_f64(0.5 * nu) - 0.5 / nu - 0.5 * t.ln_1p()
-                + half * t / (nu * (1.0 + t));
+        let dnu = 0.5 * digamma_f64(half) - 0.5 * digamma_f64(0.5 * nu) - 0.5 / nu - 0.5 * ln1p_t
+            + half * t_frac / nu;
         fused(
             value,
             [

@@ -506,14 +506,13 @@ impl<S: Scalar> Distribution<S> for BetaBinomial<S> {
     fn sample(&self, rng: &mut dyn Rng) -> i64 {
         let (a, b) = (self.concentration1.value(), self.concentration0.value());
         // p = X / (X + Y) with X ~ Gamma(α), Y ~ Gamma(β): valid for every positive α, β.
-        let x = super::continuous::gamma_draw(rng, a);
-        let y = super::continuous::gamma_draw(rng, b);
-        let p = if x + y > 0.0 {
+        let (x, ln_x) = super::continuous::gamma_draw_ln(rng, a);
+        let (y, ln_y) = super::continuous::gamma_draw_ln(rng, b);
+        let p = if x > 0.0 && y > 0.0 && (x + y).is_finite() {
             x / (x + y)
-        } else if a >= b {
-            1.0
         } else {
-            0.0
+            // Tiny concentrations: a draw underflowed; the ratio in log space.
+            super::continuous::normalise_ln(&[ln_x, ln_y]).0[0]
         };
         rand_distr::Binomial::new(self.total_count, p.clamp(0.0, 1.0))
             .map_or(0, |d| d.sample(rng) as i64)

@@ -255,6 +255,9 @@ impl<S: Scalar> Distribution<S> for Categorical<S> {
     }
 }
 
+/// The largest Poisson rate whose draws are sure to fit in `i64`.
+const POISSON_MAX_DRAW_RATE: f64 = 4_611_686_018_427_387_904.0;
+
 /// The Poisson distribution with `rate`.
 #[derive(Clone, Copy, Debug)]
 pub struct Poisson<S: Scalar = f64> {
@@ -276,7 +279,22 @@ impl<S: Scalar> Distribution<S> for Poisson<S> {
         "Poisson"
     }
     fn sample(&self, rng: &mut dyn Rng) -> i64 {
-        rand_distr::Poisson::new(self.rate.value()).map_or(0, |p| p.sample(rng) as i64)
+        // `check_draw` refuses rates whose counts would not fit in i64; below that bound
+        // rand_distr's sampler is valid (its own limit is 1.8e19).
+        rand_distr::Poisson::new(self.rate.value()).map_or(i64::MAX, |p| p.sample(rng) as i64)
+    }
+    fn check_draw(&self) -> Result<(), DistError> {
+        // Draws fall within a few √rate of the rate, so below 2^62 they fit in i64 (2^63 − 1)
+        // with certainty; above, a draw could not be represented.
+        if self.rate.value() <= POISSON_MAX_DRAW_RATE {
+            Ok(())
+        } else {
+            Err(DistError::OutOfRange {
+                param: "rate",
+                range: "(0, 2^62] to draw from (counts are i64)",
+                value: self.rate.value(),
+            })
+        }
     }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {

@@ -115,6 +115,15 @@ pub trait Distribution<S: Scalar>: Clone + Send + Sync + 'static {
 
     /// The variance (elementwise for vectors), if it exists.
     fn variance(&self) -> Option<Value<S>>;
+
+    /// Whether [`sample`](Distribution::sample) can give a representable value with these
+    /// parameters: `Err` naming the parameter when it cannot (a `Poisson` rate whose counts
+    /// would not fit in `i64`). Checked before every default draw at a site; the default
+    /// accepts. Draws that come out NaN or infinite (a `StudentT` with a tiny `df` whose draw
+    /// is beyond `f64::MAX`) are reported at the site too.
+    fn check_draw(&self) -> Result<(), DistError> {
+        Ok(())
+    }
 }
 
 /// Anything `sample!` accepts as a distribution: a distribution, or the `Result` of a
@@ -191,6 +200,8 @@ pub trait DynDistribution<S: Scalar>: Send + Sync {
     fn name(&self) -> &'static str;
     /// A draw, type-erased.
     fn sample_value(&self, rng: &mut dyn Rng) -> Value<S>;
+    /// See [`Distribution::check_draw`].
+    fn check_draw(&self) -> Result<(), DistError>;
     /// The log density at a type-erased value; `None` when the value has the wrong type.
     fn log_prob_value(&self, x: &Value<S>) -> Option<Real<S>>;
     /// See [`Distribution::log_prob_pointwise`]; `None` when the value has the wrong type.
@@ -260,6 +271,9 @@ impl<S: Scalar, D: Distribution<S>> DynDistribution<S> for D {
     }
     fn sample_value(&self, rng: &mut dyn Rng) -> Value<S> {
         self.sample(rng).into_value()
+    }
+    fn check_draw(&self) -> Result<(), DistError> {
+        Distribution::check_draw(self)
     }
     fn log_prob_value(&self, x: &Value<S>) -> Option<Real<S>> {
         D::Value::view(x).map(|v| self.log_prob(&v))

@@ -1,7 +1,9 @@
 //! Vector-valued distributions, and the point mass.
 
 use super::{
-    Distribution, LN_SQRT_2PI, check_finite, check_positive, continuous::gamma_draw, neg_inf,
+    Distribution, LN_SQRT_2PI, check_finite, check_positive,
+    continuous::{BELOW_ONE, gamma_draw_ln, normalise_ln},
+    neg_inf,
 };
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -54,12 +56,22 @@ impl<S: Scalar> Distribution<S> for Dirichlet<S> {
         "Dirichlet"
     }
     fn sample(&self, rng: &mut dyn Rng) -> DVector<Real<S>> {
-        let g: Vec<f64> = self
+        let (g, ln_g): (Vec<f64>, Vec<f64>) = self
             .concentration
             .iter()
-            .map(|a| gamma_draw(rng, a.value()))
-            .collect();
+            .map(|a| gamma_draw_ln(rng, a.value()))
+            .unzip();
         let total: f64 = g.iter().sum();
+        if !(total.is_finite()
+            && g.iter()
+                .all(|&gi| gi >= f64::MIN_POSITIVE && gi / total <= BELOW_ONE))
+        {
+            // Tiny concentrations: a draw underflows, or a ratio rounds to 1. Normalise in
+            // log space and keep every component inside (0, 1); such draws carry no
+            // derivative.
+            let (x, _) = normalise_ln(&ln_g);
+            return DVector::from_iterator(x.len(), x.into_iter().map(Real::new));
+        }
         if S::DIRECTIONS == 0 {
             return DVector::from_iterator(g.len(), g.iter().map(|&x| Real::new(x / total)));
         }

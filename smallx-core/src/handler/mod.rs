@@ -31,6 +31,7 @@
 //! | [`seed`](crate::seed) | the seed of the default draw |
 //! | [`scale`](crate::scale) | `scale *= factor` |
 //! | [`mask`] | `mask &= flag` |
+//! | [`validate_data`] | `validate &= flag` |
 //! | [`handle`] | whatever the user's [`Effect`] writes |
 //!
 //! To add a handler: implement [`Handler`] (only the hooks you need) and an [`Effect`] that
@@ -50,6 +51,7 @@ mod scale;
 mod seed;
 mod substitute;
 mod trace;
+mod validate;
 
 pub use block::{Block, BlockHandler, Blocking, block, block_all, block_except, block_names};
 pub use condition::{Condition, Conditioning, DataHits, condition};
@@ -62,6 +64,7 @@ pub use scale::{Mask, MaskHandler, Masking, Scale, ScaleHandler, Scaling, mask, 
 pub use seed::{Seed, SeedHandler, Seeding, seed};
 pub use substitute::{Substitute, Substituting, ValueHandler, substitute};
 pub use trace::{TraceHandler, Traced, trace};
+pub use validate::{ValidateData, ValidateHandler, Validating, validate_data};
 
 use crate::error::{Error, Result};
 use crate::scalar::Scalar;
@@ -79,6 +82,13 @@ pub trait Handler<S: Scalar> {
     fn postprocess(&mut self, _site: &Site<'_, S>) -> Result<()> {
         Ok(())
     }
+    /// The seed for the default draw of a site that a handler inside this one hid from it
+    /// (`block` stops the site before it reaches this handler). A handler that seeds draws
+    /// returns one here, so that `seed(block(m), ..)` is reproducible; the default, `None`,
+    /// leaves the question to the handlers further out.
+    fn hidden_site_seed(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// A handler stack: applies the protocol to a site.
@@ -87,6 +97,11 @@ pub trait Stack<S: Scalar> {
     fn apply(&mut self, site: &mut Site<'_, S>) -> Result<()>;
     /// The random number generator at the bottom of the stack.
     fn rng(&mut self) -> &mut dyn Rng;
+    /// The seed the handlers of this stack give a site hidden from them, if any: the first
+    /// [`Handler::hidden_site_seed`] that answers, innermost first. `None` by default.
+    fn hidden_site_seed(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// A handler on top of an outer stack.
@@ -114,6 +129,12 @@ impl<H: Handler<S>, S: Scalar> Stack<S> for Layer<'_, H, S> {
     fn apply(&mut self, site: &mut Site<'_, S>) -> Result<()> {
         self.handler.process(site)?;
         if site.stop {
+            // Hidden from the handlers outside, but not from their seeding: a `seed` further
+            // out still decides this site's draw (else `seed(block(m))` would draw from the
+            // root generator).
+            if site.rng_seed.is_none() && site.value.is_none() {
+                site.rng_seed = self.outer.hidden_site_seed();
+            }
             default_process(site, self.outer.rng())?;
         } else {
             self.outer.apply(site)?;
@@ -123,6 +144,11 @@ impl<H: Handler<S>, S: Scalar> Stack<S> for Layer<'_, H, S> {
     fn rng(&mut self) -> &mut dyn Rng {
         self.outer.rng()
     }
+    fn hidden_site_seed(&mut self) -> Option<u64> {
+        self.handler
+            .hidden_site_seed()
+            .or_else(|| self.outer.hidden_site_seed())
+    }
 }
 
 impl<S: Scalar, H: Handler<S> + ?Sized> Handler<S> for &mut H {
@@ -131,6 +157,9 @@ impl<S: Scalar, H: Handler<S> + ?Sized> Handler<S> for &mut H {
     }
     fn postprocess(&mut self, site: &Site<'_, S>) -> Result<()> {
         (**self).postprocess(site)
+    }
+    fn hidden_site_seed(&mut self) -> Option<u64> {
+        (**self).hidden_site_seed()
     }
 }
 
@@ -174,7 +203,24 @@ pub fn default_process<S: Scalar>(site: &mut Site<'_, S>, rng: &mut dyn Rng) -> 
     };
     site.value = Some(match site.kind {
         SiteKind::Sample => match site.dist {
-            Some(d) => d.sample_value(rng),
+            Some(d) => {
+                d.check_draw()
+                    .map_err(|source| Error::InvalidDistribution {
+                        site: site.name.to_string(),
+                        dist: d.name(),
+                        source,
+                    })?;
+                let value = d.sample_value(rng);
+                if let Some((_, x)) = value.first_non_finite() {
+                    return Err(Error::NonFinite {
+                        site: site.name.to_string(),
+                        what: "a draw (its distribution's parameters are so extreme that the \
+                               value is beyond the range of f64)",
+                        value: x,
+                    });
+                }
+                value
+            }
             None => return Err(internal(site, "sample site without a distribution")),
         },
         SiteKind::Param => match site.param {

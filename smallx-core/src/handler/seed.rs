@@ -25,6 +25,9 @@ impl<S: Scalar> Handler<S> for SeedHandler {
         }
         Ok(())
     }
+    fn hidden_site_seed(&mut self) -> Option<u64> {
+        Some(self.rng.next_u64())
+    }
 }
 
 impl Effect for Seeding {
@@ -41,7 +44,8 @@ pub type Seed<M> = Handled<M, Seeding>;
 
 /// Seed the draws of `model`: every run starts a generator from `seed`, and each site's
 /// default draw uses a seed taken from it (the innermost `seed` wins), so two runs make the
-/// same draws whatever generator the caller passes.
+/// same draws whatever generator the caller passes. Sites that a `block` inside hides from
+/// the other handlers are seeded too.
 pub fn seed<M>(model: M, seed: u64) -> Seed<M> {
     handle(model, Seeding { seed })
 }
