@@ -185,7 +185,11 @@ fn parallel_importance_sampling_equals_the_sequential_run() {
     let m = a.marginal("weight").unwrap();
     let draws = m.resample(1000, &mut SmallRng::seed_from_u64(0));
     assert!((draws.iter().sum::<f64>() / 1000.0 - 9.14).abs() < 0.1);
-    assert!((m.quantile(0.5) - 9.14).abs() < 0.05);
+    assert!((m.quantile(0.5).unwrap() - 9.14).abs() < 0.05);
+    assert!(matches!(
+        m.quantile(1.5),
+        Err(smallx::Error::InvalidOption { .. })
+    ));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! Callbacks for SVI runs (`callbacks=` of PyMC's variational inference introduction): stop on convergence, track
 //! quantities per step, stop early from user code.
 
-use smallx_core::ParamStore;
+use smallx_core::{Error, ParamStore, Result};
 
 /// What a callback sees after each step.
 pub struct StepInfo<'a> {
@@ -26,6 +26,10 @@ pub enum Control {
 
 /// Called after every SVI step.
 pub trait Callback {
+    /// Check the callback's options before the first step (an error naming the option).
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
     /// Inspect the step; return [`Control::Stop`] to end the run.
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control;
 }
@@ -72,9 +76,9 @@ impl CheckParametersConvergence {
     pub fn new() -> Self {
         Self::default()
     }
-    /// Check every `k` steps.
+    /// Check every `k` steps (at least 1: 0 is an error when the run starts).
     pub fn every(mut self, k: usize) -> Self {
-        self.every = k.max(1);
+        self.every = k;
         self
     }
     /// The tolerance.
@@ -90,6 +94,10 @@ impl CheckParametersConvergence {
 }
 
 impl Callback for CheckParametersConvergence {
+    fn check(&self) -> Result<()> {
+        positive_steps("CheckParametersConvergence", "every", self.every)?;
+        non_negative("CheckParametersConvergence", "tolerance", self.tolerance)
+    }
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control {
         if !(info.step + 1).is_multiple_of(self.every) {
             return Control::Continue;
@@ -136,16 +144,44 @@ pub struct LossPlateau {
 }
 
 impl LossPlateau {
-    /// Compare windows of `window` steps; stop below a relative improvement of `tolerance`.
+    /// Compare windows of `window` steps (at least 1) and stop below a relative improvement
+    /// of `tolerance`; invalid values are an error when the run starts.
     pub fn new(window: usize, tolerance: f64) -> Self {
-        LossPlateau {
-            window: window.max(1),
-            tolerance,
-        }
+        LossPlateau { window, tolerance }
     }
 }
 
+/// `Err` naming the option unless `k` is at least 1.
+fn positive_steps(algorithm: &'static str, option: &'static str, k: usize) -> Result<()> {
+    if k == 0 {
+        return Err(Error::InvalidOption {
+            algorithm,
+            option,
+            value: "0".into(),
+            expected: "a number of steps of at least 1",
+        });
+    }
+    Ok(())
+}
+
+/// `Err` naming the option unless `x` is a number ≥ 0.
+fn non_negative(algorithm: &'static str, option: &'static str, x: f64) -> Result<()> {
+    if !(x >= 0.0) {
+        return Err(Error::InvalidOption {
+            algorithm,
+            option,
+            value: x.to_string(),
+            expected: "a number ≥ 0",
+        });
+    }
+    Ok(())
+}
+
 impl Callback for LossPlateau {
+    fn check(&self) -> Result<()> {
+        positive_steps("LossPlateau", "window", self.window)?;
+        non_negative("LossPlateau", "tolerance", self.tolerance)
+    }
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control {
         let n = info.losses.len();
         if n < 2 * self.window || !(info.step + 1).is_multiple_of(self.window) {

@@ -72,18 +72,27 @@ impl EmpiricalMarginal {
         self.variance().sqrt()
     }
 
-    /// The weighted `q`-quantile: the smallest value whose cumulative weight reaches `q`.
-    pub fn quantile(&self, q: f64) -> f64 {
+    /// The weighted `q`-quantile: the smallest value whose cumulative weight reaches `q`, for
+    /// `q` in `[0, 1]` (otherwise an error naming the option).
+    pub fn quantile(&self, q: f64) -> Result<f64> {
+        if !(0.0..=1.0).contains(&q) {
+            return Err(Error::InvalidOption {
+                algorithm: "EmpiricalMarginal::quantile",
+                option: "q",
+                value: q.to_string(),
+                expected: "a quantile level in [0, 1]",
+            });
+        }
         let mut order: Vec<usize> = (0..self.values.len()).collect();
         order.sort_by(|&a, &b| self.values[a].total_cmp(&self.values[b]));
         let mut cumulative = 0.0;
         for &i in &order {
             cumulative += self.weights[i];
             if cumulative >= q {
-                return self.values[i];
+                return Ok(self.values[i]);
             }
         }
-        self.values[order[order.len() - 1]]
+        Ok(self.values[order[order.len() - 1]])
     }
 
     /// `n` draws with replacement, in proportion to the weights.

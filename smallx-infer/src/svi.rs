@@ -320,6 +320,9 @@ where
         args: &M::Args<'_>,
         callbacks: &mut [&mut dyn Callback],
     ) -> Result<RunReport> {
+        for callback in callbacks.iter() {
+            callback.check()?;
+        }
         let progress = Progress::new(steps, "SVI", self.progress);
         let mut losses = Vec::with_capacity(steps.min(MAX_RESERVED_STEPS));
         let mut stopped = None;

@@ -1003,3 +1003,41 @@ fn init_map_starts_the_chain_at_the_mode() {
     let w = samples.values("w").unwrap()[0];
     assert!((w - 0.5).abs() < 1e-4, "{w}");
 }
+
+#[test]
+fn loss_plateau_with_a_zero_window() {
+    let mut plateau = smallx::infer::LossPlateau::new(0, 1e-3);
+    let mut svi = Svi::new(weigh, weigh_guide, Adam::new(0.01), TraceElbo::new()).progress(false);
+    let err = svi
+        .run_with_callbacks(10, &(1.0,), &mut [&mut plateau])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidOption {
+                option: "window",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn parameter_convergence_checked_every_zero_steps() {
+    let mut check = smallx::infer::CheckParametersConvergence::new().every(0);
+    let mut svi = Svi::new(weigh, weigh_guide, Adam::new(0.01), TraceElbo::new()).progress(false);
+    let err = svi
+        .run_with_callbacks(10, &(1.0,), &mut [&mut check])
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidOption {
+                option: "every",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}

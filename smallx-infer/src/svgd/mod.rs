@@ -370,6 +370,9 @@ where
     where
         for<'a> M::Args<'a>: Sync,
     {
+        for callback in callbacks.iter() {
+            callback.check()?;
+        }
         let progress = Progress::new(steps, "SVGD", self.progress);
         let first = self.losses.len();
         let mut stopped = None;
