@@ -166,7 +166,7 @@ fn positive_steps(algorithm: &'static str, option: &'static str, k: usize) -> Re
 
 /// `Err` naming the option unless `x` is a number ≥ 0.
 fn non_negative(algorithm: &'static str, option: &'static str, x: f64) -> Result<()> {
-    if !(x >= 0.0) {
+    if x.is_nan() || x < 0.0 {
         return Err(Error::InvalidOption {
             algorithm,
             option,
