@@ -413,7 +413,7 @@ fn autoguide_options_out_of_range_are_errors_naming_them() {
         assert!(
             matches!(
                 err,
-                Error::Config {
+                Error::InvalidOption {
                     algorithm: "AutoNormal",
                     ..
                 }

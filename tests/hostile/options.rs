@@ -294,7 +294,7 @@ fn map_nan_learning_rate_names_the_option() {
             algorithm: "Map",
             ..
         } | Error::InvalidOption { .. },
-        "learning rate",
+        "lr",
         "NaN"
     );
     assert!(!msg.contains("site"), "{msg}");
@@ -305,7 +305,7 @@ fn map_zero_learning_rate() {
     assert_err!(
         Map::new(weigh).lr(0.0).run(&(1.0,)),
         Error::Config { .. } | Error::InvalidOption { .. },
-        "learning rate",
+        "lr",
         "0"
     );
 }
@@ -845,7 +845,7 @@ fn autonormal_quantile_above_one() {
         Error::Config { .. } | Error::InvalidOption { .. },
         "quantile",
         "1.5",
-        "[0, 1]"
+        "(0, 1)"
     );
 }
 

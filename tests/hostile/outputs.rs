@@ -190,10 +190,19 @@ fn arviz_export_of_empty_samples() {
 
 #[test]
 fn map_with_zero_steps_returns_the_start_and_its_density() {
-    let map = smallx::infer::Map::new(weigh)
+    // Zero steps cannot converge: an error, unless an unconverged result is asked for.
+    let err = smallx::infer::Map::new(weigh)
         .max_steps(0)
         .run(&(1.0,))
+        .unwrap_err();
+    assert!(matches!(err, smallx::Error::NotConverged { .. }), "{err}");
+    let map = smallx::infer::Map::new(weigh)
+        .max_steps(0)
+        .init_strategy(smallx::infer::Init::Feasible)
+        .allow_unconverged(true)
+        .run(&(1.0,))
         .unwrap();
+    assert!(!map.converged);
     assert_eq!(map.steps, 0);
     assert_eq!(map.point.get("w").unwrap().as_f64().unwrap(), 0.0);
     // log N(0 | 0, 1) + log N(1 | 0, 1)

@@ -34,7 +34,7 @@ pub const SUMMED_SITE: &str = "(model with enumerated sites summed out)";
 ///     let rate = sample!("rate", Gamma::new(2.0, 0.5));
 ///     for (i, &y) in ys.iter().enumerate() {
 ///         let structural = sample!(format!("zero_{i}"), Bernoulli::new(0.3), infer = enumerate);
-///         let r = if structural { 1e-6 } else { rate };
+///         let r = if structural { Real::new(1e-6) } else { rate };
 ///         observe!(format!("y_{i}"), Poisson::new(r), y);
 ///     }
 /// }

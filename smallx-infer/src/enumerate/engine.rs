@@ -37,7 +37,7 @@
 //! normaliser, is drawn uniformly and is 0 in the most probable assignment.
 //!
 //! ```
-//! use smallx_infer::enumerate::{FactorGraph, log_partition, map_assignment, marginals};
+//! use smallx_infer::enumerate::engine::{FactorGraph, log_partition, map_assignment, marginals};
 //! use smallx::Real;
 //!
 //! // Two binary variables: a prior on `a` and a coupling that prefers a == b.
