@@ -229,11 +229,11 @@ pub trait DynDistribution<S: Scalar>: Send + Sync {
     /// support has it.
     ///
     /// ```
-    /// use smallx::prelude::*;
-    /// use smallx::dist::DynDistribution;
+    /// use smallx_core::Value;
+    /// use smallx_core::dist::{Categorical, DynDistribution, Poisson};
     /// let d: Categorical<f64> = Categorical::from_probs(&[0.2, 0.3, 0.5]).unwrap();
     /// assert_eq!(DynDistribution::support_size(&d), Some(3));
-    /// assert_eq!(DynDistribution::support_value(&d, 2), Some(smallx::Value::Int(2)));
+    /// assert_eq!(DynDistribution::support_value(&d, 2), Some(Value::Int(2)));
     /// assert_eq!(DynDistribution::support_size(&Poisson::<f64>::new(3.0).unwrap()), None);
     /// ```
     fn support_size(&self) -> Option<u64> {
