@@ -43,8 +43,9 @@ fn accuracy(decoded: &[usize], truth: &[usize]) -> f64 {
 fn main() -> smallx::Result<()> {
     // Simulate: run the model itself forward (its states are drawn when nothing enumerates).
     let mut rng = SmallRng::seed_from_u64(0);
-    let placeholder = vec![0.0; STEPS];
-    let simulated = get_trace(&viterbi_decoder, &(&placeholder[..],), &mut rng)?;
+    // The states do not depend on the observations, so any data of the right length will do.
+    let no_data = vec![0.0; STEPS];
+    let simulated = get_trace(&viterbi_decoder, &(&no_data[..],), &mut rng)?;
     let truth: Vec<usize> = simulated.ret()[1..].to_vec();
     let noise = Normal::<f64>::new(0.0, 1.0)?;
     let data: Vec<f64> = truth

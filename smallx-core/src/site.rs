@@ -205,6 +205,27 @@ impl<'a, S: Scalar> Site<'a, S> {
         })
     }
 
+    /// The site's contribution to the log-joint, `scale · log_prob(value)`: `None` for a site
+    /// that contributes nothing (not a sample site, masked, intervened, or without a value),
+    /// an error naming the site when the value does not fit the distribution.
+    pub fn weighted_log_prob(&self) -> Result<Option<crate::Real<S>>> {
+        if self.kind != SiteKind::Sample || !self.mask || self.intervened {
+            return Ok(None);
+        }
+        let (Some(dist), Some(value)) = (self.dist, &self.value) else {
+            return Ok(None);
+        };
+        let lp = dist
+            .log_prob_value(value)
+            .ok_or_else(|| Error::WrongValue {
+                site: self.name.to_string(),
+                dist: dist.name().to_string(),
+                expected: dist.value_kind(),
+                got: value.kind(),
+            })?;
+        Ok(Some(lp * self.scale))
+    }
+
     /// True for a sample site whose value is not data and not an intervention.
     pub fn is_latent(&self) -> bool {
         self.kind == SiteKind::Sample && !self.is_observed && !self.intervened

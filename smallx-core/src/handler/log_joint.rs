@@ -2,9 +2,9 @@
 //! evaluating a density many times (MCMC, MAP).
 
 use super::Handler;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::scalar::{Real, Scalar};
-use crate::site::{Site, SiteKind};
+use crate::site::Site;
 
 /// Accumulates `scale · log_prob` of every sample site that is not masked or intervened, in
 /// postprocess. Remembers the first site whose contribution is not finite.
@@ -41,21 +41,9 @@ impl<S: Scalar> LogJointHandler<S> {
 
 impl<S: Scalar> Handler<S> for LogJointHandler<S> {
     fn postprocess(&mut self, site: &Site<'_, S>) -> Result<()> {
-        if site.kind != SiteKind::Sample || !site.mask || site.intervened {
-            return Ok(());
-        }
-        let (Some(dist), Some(value)) = (site.dist, &site.value) else {
+        let Some(lp) = site.weighted_log_prob()? else {
             return Ok(());
         };
-        let lp = dist
-            .log_prob_value(value)
-            .ok_or_else(|| Error::WrongValue {
-                site: site.name.to_string(),
-                dist: dist.name().to_string(),
-                expected: dist.value_kind(),
-                got: value.kind(),
-            })?
-            * site.scale;
         if !lp.is_finite() && self.first_non_finite.is_none() {
             self.first_non_finite = Some((site.name.to_string(), lp.value()));
         }

@@ -305,21 +305,9 @@ impl<S: Scalar> smallx_core::handler::Handler<S> for EnumHandler<'_, S> {
     }
 
     fn postprocess(&mut self, site: &Site<'_, S>) -> Result<()> {
-        if site.kind != SiteKind::Sample || !site.mask || site.intervened {
-            return Ok(());
-        }
-        let (Some(dist), Some(value)) = (site.dist, &site.value) else {
+        let Some(lp) = site.weighted_log_prob()? else {
             return Ok(());
         };
-        let lp = dist
-            .log_prob_value(value)
-            .ok_or_else(|| Error::WrongValue {
-                site: site.name.to_string(),
-                dist: dist.name().to_string(),
-                expected: dist.value_kind(),
-                got: value.kind(),
-            })?
-            * site.scale;
         match self.layout {
             None => self.discover_scored(site),
             Some(layout) => {
