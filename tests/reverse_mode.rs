@@ -278,6 +278,17 @@ fn log_densities<S: Scalar>(v: [Real<S>; 4]) -> Named<S> {
         .unwrap()
         .log_prob(&x),
     ));
+    out.push((
+        "Masked(kept)",
+        Normal::new(a, pos).mask(true).unwrap().log_prob(&x),
+    ));
+    out.push((
+        "Masked(dropped)",
+        Gamma::new(pos, prob + 0.5)
+            .mask(false)
+            .unwrap()
+            .log_prob(&px),
+    ));
     let design = Design::new(DMatrix::from_row_slice(
         3,
         2,
