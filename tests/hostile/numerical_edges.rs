@@ -185,3 +185,46 @@ fn summary_of_draws_with_a_nan_does_not_panic() {
     let row = s.summary().row("x").unwrap().clone();
     assert!(row.mean.is_nan());
 }
+
+/// A count site whose draws could not be represented in `i64` is refused when drawn, naming
+/// the site and the parameter; at sizes that fit, draws are near the mean.
+#[test]
+fn count_families_with_astronomical_means_refuse_to_draw_and_name_the_site() {
+    #[model]
+    fn counts(which: usize, size: f64) -> i64 {
+        match which {
+            0 => sample!("nb", NegativeBinomial::from_mean(size, 2.0)),
+            1 => sample!("gp", GammaPoisson::new(1e-3, 1.0 / size)),
+            2 => sample!("zip", ZeroInflatedPoisson::new(0.1, size)),
+            3 => sample!("geo", Geometric::new(1.0 / size)),
+            _ => sample!("masked", Poisson::new(size).mask(true)),
+        }
+    }
+    let mut rng = SmallRng::seed_from_u64(3);
+    for (which, site, param) in [
+        (0, "nb", "mean"),
+        (1, "gp", "mean"),
+        (2, "zip", "rate"),
+        (3, "geo", "probs"),
+        (4, "masked", "rate"),
+    ] {
+        let err = get_trace(&counts, &(which, 1e20), &mut rng).unwrap_err();
+        match &err {
+            Error::InvalidDistribution {
+                site: s,
+                source: smallx::DistError::OutOfRange { param: p, .. },
+                ..
+            } => {
+                assert_eq!(s, site);
+                assert_eq!(p, &param, "{err}");
+            }
+            other => panic!("{site}: {other}"),
+        }
+        // 1e12 fits: a draw is a non-negative count below 2^62.
+        let t = get_trace(&counts, &(which, 1e12), &mut rng).unwrap();
+        match t.value(site).unwrap() {
+            Value::Int(k) => assert!((0..1 << 62).contains(k), "{site}: {k}"),
+            other => panic!("{other}"),
+        }
+    }
+}

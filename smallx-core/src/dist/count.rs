@@ -4,6 +4,7 @@
 //! Log-densities are computed in `f64` with their partial derivatives and recorded as one
 //! fused node (see [`fused`]).
 
+use super::discrete::POISSON_MAX_DRAW_RATE;
 use super::{Distribution, check_finite, check_positive, check_probability, fused, neg_inf};
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -17,12 +18,35 @@ fn ln_gamma(x: f64) -> f64 {
     statrs::function::gamma::ln_gamma(x)
 }
 
-/// A Poisson draw with mean `lambda ≥ 0` (0 when `lambda` is 0 or not a valid Poisson mean).
+/// A Poisson draw with mean `lambda ≥ 0`: 0 when `lambda` is 0 or NaN, `i64::MAX` beyond
+/// rand_distr's largest mean (the families' `check_draw` makes that a chance below 1e-19).
 fn poisson_draw(rng: &mut dyn Rng, lambda: f64) -> i64 {
     if lambda > 0.0 {
-        rand_distr::Poisson::new(lambda).map_or(0, |p| p.sample(rng) as i64)
+        rand_distr::Poisson::new(lambda).map_or(i64::MAX, |p| {
+            let k = p.sample(rng);
+            if k >= i64::MAX as f64 {
+                i64::MAX
+            } else {
+                k as i64
+            }
+        })
     } else {
         0
+    }
+}
+
+/// Whether draws of a Poisson whose rate is `scale · G`, `G ~ Gamma(shape, 1)`, fit in `i64`:
+/// `G` exceeds `shape + 10·√shape + 45` with probability below 1e-19, so the rate stays below
+/// 2^62 (where Poisson draws fit with certainty) unless the scale is astronomically large.
+fn check_mixed_rate(shape: f64, scale: f64, mean: f64) -> Result<(), DistError> {
+    if scale * (shape + 10.0 * shape.sqrt() + 45.0) <= POISSON_MAX_DRAW_RATE {
+        Ok(())
+    } else {
+        Err(DistError::OutOfRange {
+            param: "mean",
+            range: "a mean whose draws fit in i64 (about 1e17 or less, by the shape)",
+            value: mean,
+        })
     }
 }
 
@@ -168,6 +192,10 @@ impl<S: Scalar> Distribution<S> for NegativeBinomial<S> {
         let lambda = super::continuous::gamma_draw(rng, self.total_count.value()) * odds;
         poisson_draw(rng, lambda)
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        let (r, odds) = (self.total_count.value(), self.odds().value());
+        check_mixed_rate(r, odds, r * odds)
+    }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {
             return neg_inf();
@@ -281,6 +309,10 @@ impl<S: Scalar> Distribution<S> for GammaPoisson<S> {
         let lambda = gamma_draw(rng, self.concentration.value(), self.rate.value());
         poisson_draw(rng, lambda)
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        let (a, b) = (self.concentration.value(), self.rate.value());
+        check_mixed_rate(a, 1.0 / b, a / b)
+    }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {
             return neg_inf();
@@ -351,6 +383,19 @@ impl<S: Scalar> Distribution<S> for Geometric<S> {
         rand_distr::Geometric::new(self.probs.value())
             .map_or(0, |g| g.sample(rng).min(i64::MAX as u64) as i64)
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        // The number of failures exceeds 2^62 with probability (1 − p)^(2^62) ≈ e^(−p·2^62),
+        // below 1e-19 for p ≥ 1e-17.
+        if self.probs.value() >= 1e-17 {
+            Ok(())
+        } else {
+            Err(DistError::OutOfRange {
+                param: "probs",
+                range: "[1e-17, 1] to draw from (counts are i64)",
+                value: self.probs.value(),
+            })
+        }
+    }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {
             return neg_inf();
@@ -418,6 +463,18 @@ impl<S: Scalar> Distribution<S> for ZeroInflatedPoisson<S> {
             0
         } else {
             poisson_draw(rng, self.rate.value())
+        }
+    }
+    fn check_draw(&self) -> Result<(), DistError> {
+        // As `Poisson`'s: below 2^62 every draw fits in i64.
+        if self.rate.value() <= POISSON_MAX_DRAW_RATE {
+            Ok(())
+        } else {
+            Err(DistError::OutOfRange {
+                param: "rate",
+                range: "(0, 2^62] to draw from (counts are i64)",
+                value: self.rate.value(),
+            })
         }
     }
     fn log_prob(&self, x: &i64) -> Real<S> {

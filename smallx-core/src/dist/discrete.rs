@@ -256,7 +256,7 @@ impl<S: Scalar> Distribution<S> for Categorical<S> {
 }
 
 /// The largest Poisson rate whose draws are sure to fit in `i64`.
-const POISSON_MAX_DRAW_RATE: f64 = 4_611_686_018_427_387_904.0;
+pub(crate) const POISSON_MAX_DRAW_RATE: f64 = 4_611_686_018_427_387_904.0;
 
 /// The Poisson distribution with `rate`.
 #[derive(Clone, Copy, Debug)]

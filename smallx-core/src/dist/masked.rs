@@ -55,6 +55,9 @@ impl<S: Scalar, D: Distribution<S>> Distribution<S> for Masked<D> {
     fn sample(&self, rng: &mut dyn Rng) -> Self::Value {
         self.base.sample(rng)
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        self.base.check_draw()
+    }
     fn log_prob(&self, x: &Self::Value) -> Real<S> {
         if self.keep {
             self.base.log_prob(x)

@@ -186,6 +186,9 @@ impl<S: Scalar, D: Distribution<S, Value = Real<S>>> Distribution<S> for Mixture
             .sample(rng)
             .detach()
     }
+    fn check_draw(&self) -> Result<(), DistError> {
+        self.components.iter().try_for_each(|c| c.check_draw())
+    }
     fn log_prob(&self, x: &Real<S>) -> Real<S> {
         let terms: Vec<Real<S>> = self
             .log_weights
