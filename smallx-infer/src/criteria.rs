@@ -562,8 +562,9 @@ impl fmt::Display for Comparison {
 /// Compare models by a criterion computed on the same observations: ranks, elpd differences
 /// from the best model with their paired standard errors, and stacking weights (Yao, Vehtari,
 /// Simpson and Gelman 2018): the weights on the simplex maximising
-/// `Σᵢ log Σₖ wₖ exp(elpdᵢ,ₖ)`, ArviZ's default `method="stacking"` (computed by
-/// [`stacking_weights`]). An error when fewer than one model is given, names repeat, or the
+/// `Σᵢ log Σₖ wₖ exp(elpdᵢ,ₖ)`, ArviZ's default `method="stacking"`, as ArviZ computes them
+/// (by [`stacking_weights`], within about 1e-4 of the maximiser [`stacking_weights_exact`]).
+/// An error when fewer than one model is given, names repeat, or the
 /// numbers of observations differ.
 pub fn compare<E: Elpd>(models: &[(&str, &E)]) -> Result<Comparison> {
     let Some(((_, first), _)) = models.split_first() else {

@@ -27,6 +27,15 @@
 //!   the starting point to the box.
 //!
 //! Whatever the outcome, the returned `x` is the last iterate, as SciPy returns it.
+//!
+//! Two things differ from SciPy. Its subproblem solver (Lawson and Hanson's least-distance
+//! problem through non-negative least squares) leaves rounding of ~1e-10 in the step where
+//! the exact step puts a variable on its bound; an objective steep near the bound (as the
+//! stacking objective is at a zero weight) can amplify that into iterates ~1e-7 apart, and
+//! rarely a stopping test then falls differently. And Kraft's augmented subproblem for
+//! inconsistent linearisations is not needed here (the box always contains points of the
+//! hyperplane when the start does), so a subproblem without a feasible point is reported as
+//! [`Status::Incompatible`] at once.
 
 /// How SLSQP stopped, with SciPy's exit modes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -212,6 +221,8 @@ impl Ldl {
     }
 
     /// `B·v`, as `L·(D·(Lᵀ·v))`.
+    // Index loops follow the triangular factor's layout.
+    #[allow(clippy::needless_range_loop)]
     fn times(&self, v: &[f64]) -> Vec<f64> {
         let n = self.n;
         let mut w: Vec<f64> = (0..n)
@@ -252,6 +263,7 @@ impl Ldl {
     /// LDLᵀ factorizations", composite-t method). A downdate (`σ < 0`) that would leave `B`
     /// indefinite is replaced by one that keeps it positive definite, as Kraft does. `z` is
     /// overwritten.
+    #[allow(clippy::needless_range_loop)]
     fn rank_one(&mut self, z: &mut [f64], sigma: f64) {
         let n = self.n;
         if sigma == 0.0 || n == 0 {
@@ -489,4 +501,146 @@ fn equality_minimiser(
     }
     let lambda = solution.pop()?;
     (solution.iter().all(|v| v.is_finite()) && lambda.is_finite()).then_some((solution, lambda))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A deterministic stream of uniforms in [0, 1).
+    fn uniforms(mut state: u64) -> impl FnMut() -> f64 {
+        move || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// A random positive definite `M·Mᵀ + I/10`.
+    fn random_spd(n: usize, u: &mut impl FnMut() -> f64) -> Vec<f64> {
+        let m: Vec<f64> = (0..n * n).map(|_| 2.0 * u() - 1.0).collect();
+        let mut b = vec![0.0; n * n];
+        for r in 0..n {
+            for c in 0..n {
+                b[r * n + c] = (0..n).map(|k| m[r * n + k] * m[c * n + k]).sum::<f64>()
+                    + if r == c { 0.1 } else { 0.0 };
+            }
+        }
+        b
+    }
+
+    /// The subproblem's solution satisfies its KKT conditions (which, the problem being
+    /// strictly convex, make it the unique minimiser): feasible, `B·s + g − λ·1` zero on the
+    /// free variables, non-negative at lower bounds and non-positive at upper ones.
+    #[test]
+    fn quadratic_step_satisfies_the_kkt_conditions() {
+        let mut u = uniforms(7);
+        for trial in 0..300 {
+            let n = 1 + trial % 6;
+            let b = random_spd(n, &mut u);
+            let g: Vec<f64> = (0..n).map(|_| 10.0 * (2.0 * u() - 1.0)).collect();
+            // The box of a step from a point of the simplex.
+            let x: Vec<f64> = {
+                let raw: Vec<f64> = (0..n).map(|_| if u() < 0.3 { 0.0 } else { u() }).collect();
+                let total: f64 = raw.iter().sum();
+                if total == 0.0 {
+                    vec![1.0 / n as f64; n]
+                } else {
+                    raw.iter().map(|v| v / total).collect()
+                }
+            };
+            let lo: Vec<f64> = x.iter().map(|v| -v).collect();
+            let hi: Vec<f64> = x.iter().map(|v| 1.0 - v).collect();
+            let r = 1.0 - x.iter().sum::<f64>();
+            let (s, lambda) = quadratic_step(&b, &g, r, &lo, &hi).unwrap();
+            assert!((s.iter().sum::<f64>() - r).abs() < 1e-12);
+            for i in 0..n {
+                assert!(s[i] >= lo[i] && s[i] <= hi[i], "{trial}: {s:?}");
+                let grad = g[i] + (0..n).map(|j| b[i * n + j] * s[j]).sum::<f64>() - lambda;
+                let scale = 1e-9 * (1.0 + lambda.abs());
+                if s[i] == lo[i] {
+                    assert!(grad >= -scale, "{trial}: {i} at its lower bound, {grad}");
+                } else if s[i] == hi[i] {
+                    assert!(grad <= scale, "{trial}: {i} at its upper bound, {grad}");
+                } else {
+                    assert!(grad.abs() <= scale, "{trial}: {i} free, {grad}");
+                }
+            }
+        }
+    }
+
+    /// The factors' rank-one updates give the damped BFGS matrix `B + yyᵀ/sᵀy − BssᵀB/sᵀBs`.
+    #[test]
+    fn factor_updates_match_the_dense_bfgs_formula() {
+        let mut u = uniforms(11);
+        let n = 5;
+        let mut factors = Ldl::identity(n);
+        for _ in 0..20 {
+            let b = factors.dense();
+            let s: Vec<f64> = (0..n).map(|_| 2.0 * u() - 1.0).collect();
+            // y with positive curvature sᵀy.
+            let mut y: Vec<f64> = (0..n).map(|_| 2.0 * u() - 1.0).collect();
+            let bs = factors.times(&s);
+            let mut sy: f64 = s.iter().zip(&y).map(|(a, c)| a * c).sum();
+            if sy < 0.0 {
+                y.iter_mut().for_each(|v| *v = -*v);
+                sy = -sy;
+            }
+            let sbs: f64 = s.iter().zip(&bs).map(|(a, c)| a * c).sum();
+            let dense_bs: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| b[i * n + j] * s[j]).sum())
+                .collect();
+            for i in 0..n {
+                assert!((bs[i] - dense_bs[i]).abs() < 1e-9 * (1.0 + dense_bs[i].abs()));
+            }
+            let want: Vec<f64> = (0..n * n)
+                .map(|k| {
+                    let (i, j) = (k / n, k % n);
+                    b[k] + y[i] * y[j] / sy - bs[i] * bs[j] / sbs
+                })
+                .collect();
+            factors.rank_one(&mut y.clone(), 1.0 / sy);
+            factors.rank_one(&mut bs.clone(), -1.0 / sbs);
+            let got = factors.dense();
+            let size = want.iter().fold(1.0_f64, |m, v| m.max(v.abs()));
+            for k in 0..n * n {
+                assert!(
+                    (got[k] - want[k]).abs() < 1e-9 * size,
+                    "{k}: {got:?} {want:?}"
+                );
+            }
+            assert!(factors.d.iter().all(|d| *d > 0.0));
+        }
+    }
+
+    /// A quadratic with the identity Hessian: the first step (from `B = I`) is exact, so the
+    /// minimiser, the projection of `c` on the simplex, is found at the second iteration.
+    #[test]
+    fn minimize_projects_on_the_simplex() {
+        let c = [0.8, 0.5, -0.2];
+        let f = |x: &[f64]| 0.5 * x.iter().zip(&c).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        let grad = |x: &[f64]| x.iter().zip(&c).map(|(a, b)| a - b).collect::<Vec<f64>>();
+        let out = minimize(f, grad, &[1.0 / 3.0; 3], &[0.0; 3], &[1.0; 3], 1.0);
+        assert_eq!(out.status, Status::Converged);
+        assert_eq!(out.iterations, 2);
+        for (got, want) in out.x.iter().zip([0.65, 0.35, 0.0]) {
+            assert!((got - want).abs() < 1e-12, "{:?}", out.x);
+        }
+    }
+
+    /// A box that cannot meet the equality: SciPy's mode 4, with the clipped start returned.
+    #[test]
+    fn incompatible_constraints_are_reported() {
+        let out = minimize(
+            |x: &[f64]| x[0] * x[0],
+            |x: &[f64]| vec![2.0 * x[0], 0.0],
+            &[0.5, 0.5],
+            &[0.0, 0.0],
+            &[0.25, 0.25],
+            1.0,
+        );
+        assert_eq!(out.status, Status::Incompatible);
+        assert_eq!(out.x, vec![0.25, 0.25]);
+    }
 }
