@@ -5,6 +5,9 @@ its models in the order az.compare ranks them (highest elpd first) and the weigh
 az.compare(method="stacking") gives them, with how SciPy's SLSQP stopped (status, iterations)
 when run on the same problem as ArviZ runs it. The pointwise elpd are those of normal models
 of random data (a model that is another shifted down by a constant everywhere gets weight 0).
+Also stacking_edge.expected.json: one problem of the sweep below where SciPy's result is not
+stable under perturbations of its inputs at the level of rounding, with SciPy's weights on ten
+such perturbations.
 
 Run with a Python that has arviz 0.23 (numpy, scipy):
     python scripts/stacking_fixtures.py            # the fixture
@@ -101,15 +104,38 @@ def case(name, models):
     }
 
 
+def sweep(count):
+    """The problems of the sweep, in order."""
+    rng = np.random.default_rng(12345)
+    for _ in range(count):
+        k = int(rng.choice([2, 3, 4, 5, 7]))
+        n = int(rng.integers(20, 201))
+        yield problem(rng, k, n, dominated=rng.random() < 0.3)
+
+
+def perturbed_weights(models, runs):
+    """SciPy's weights with each exp(elpd) multiplied by 1 + 1e-15·N(0, 1), `runs` times."""
+    exp_ic_i = np.exp(np.column_stack(models))
+    k = exp_ic_i.shape[1]
+    rng = np.random.default_rng(1)
+    out = []
+    for _ in range(runs):
+        e = exp_ic_i * (1 + 1e-15 * rng.standard_normal(exp_ic_i.shape))
+        res = minimize(
+            fun=lambda w: -np.sum(np.log(e @ w)),
+            x0=np.full(k, 1.0 / k),
+            jac=lambda w: -np.sum(e / (e @ w)[:, np.newaxis], axis=0),
+            bounds=Bounds(lb=np.zeros(k), ub=np.ones(k)),
+            constraints=LinearConstraint(np.ones(k), lb=1.0, ub=1.0),
+        )
+        out.append(res.x.tolist())
+    return out
+
+
 def main():
     if len(sys.argv) == 3:
         count, path = int(sys.argv[1]), pathlib.Path(sys.argv[2])
-        rng = np.random.default_rng(12345)
-        cases = []
-        for c in range(count):
-            k = int(rng.choice([2, 3, 4, 5, 7]))
-            n = int(rng.integers(20, 201))
-            cases.append(case(f"random{c}", problem(rng, k, n, dominated=rng.random() < 0.3)))
+        cases = [case(f"random{c}", models) for c, models in enumerate(sweep(count))]
         path.write_text(json.dumps(cases) + "\n")
         return
     rng = np.random.default_rng(2024)
@@ -125,6 +151,16 @@ def main():
     for c in cases:
         print(c["name"], c["weights"], "status", c["status"], "nit", c["iterations"])
     (DIR / "stacking.expected.json").write_text(json.dumps(cases, indent=1) + "\n")
+
+    # Problem 690 of the sweep: SciPy's stopping test |∇fᵀs| < 1e-6 is on its edge there, and
+    # perturbing the inputs at the level of rounding moves its weights by 1.5e-4. Recorded
+    # with SciPy's weights on ten such perturbations of the inputs.
+    *_, models = sweep(691)
+    edge = case("sweep690", models)
+    edge["weights_perturbed"] = perturbed_weights(edge["pointwise"], 10)
+    for w in edge["weights_perturbed"]:
+        print("perturbed:", np.abs(np.array(w) - edge["weights"]).max())
+    (DIR / "stacking_edge.expected.json").write_text(json.dumps(edge, indent=1) + "\n")
 
 
 main()
