@@ -21,6 +21,7 @@ echo "[compare] smallx: cargo bench --bench workloads -- ${WORKLOADS[*]}" >&2
 (cd "$ROOT" && cargo bench --quiet --bench workloads -- "${WORKLOADS[@]}") | grep '^{' > "$OUT/smallx.jsonl"
 
 : > "$OUT/peers.jsonl"
+: > "$OUT/w7_seeds_numpyro.jsonl"
 if [ -x "$PEERS_PY" ] && [ -d "$PEERS_DIR" ]; then
   # The peer scripts write next to themselves (data/, logs/): run a scratch copy.
   SCRATCH="$(mktemp -d)"
@@ -34,8 +35,14 @@ if [ -x "$PEERS_PY" ] && [ -d "$PEERS_DIR" ]; then
       || echo "[compare] $fw failed; see $OUT/$fw.log" >&2
   done
   rm -rf "$SCRATCH"
+  # W7's final locations vary between seeds: NumPyro's over seeds 0..7, beside smallx's.
+  if [[ " ${WORKLOADS[*]} " == *" w7 "* ]] && "$PEERS_PY" -c "import numpyro" > /dev/null 2>&1; then
+    echo "[compare] numpyro W7 over seeds ..." >&2
+    "$PEERS_PY" "$ROOT/scripts/w7_seeds.py" 2> "$OUT/w7_seeds.log" > "$OUT/w7_seeds_numpyro.jsonl" \
+      || echo "[compare] scripts/w7_seeds.py failed; see $OUT/w7_seeds.log" >&2
+  fi
 else
   echo "[compare] no peer virtualenv at $PEERS_PY: smallx only (run the peers' setup.sh to add them)" >&2
 fi
 
-python3 "$ROOT/scripts/side_by_side.py" "$OUT/smallx.jsonl" "$OUT/peers.jsonl"
+python3 "$ROOT/scripts/side_by_side.py" "$OUT/smallx.jsonl" "$OUT/peers.jsonl" "$OUT/w7_seeds_numpyro.jsonl"

@@ -48,6 +48,27 @@ def main():
             ratio = "" if r["framework"] == "smallx" else f"{r['per_unit_us'] / base:.3g}"
             variant = str(r.get("variant", ""))[:70]
             print(f"| {w} | {r['framework']} | {variant} | {r['per_unit_us']:.3f} | {ratio} | {key_result(r)} |")
+    seeds_table(ours, sys.argv[3] if len(sys.argv) > 3 else None)
+
+
+def seeds_table(ours, numpyro_seeds_path):
+    """W7's final locations over seeds 0..7, smallx beside NumPyro (scripts/w7_seeds.py)."""
+    theirs = {r["workload"]: r for r in load(numpyro_seeds_path)} if numpyro_seeds_path else {}
+    rows = [r for r in ours if "mu_a_loc_seeds0to7_mean" in r.get("result", {})]
+    if not rows:
+        return
+    print()
+    print("| workload | location over seeds 0-7 | smallx mean (sd) | NumPyro mean (sd) | difference |")
+    print("|---|---|---:|---:|---:|")
+    for r in rows:
+        res, np_ = r["result"], theirs.get(r["workload"], {})
+        for k in ("mu_a", "beta"):
+            m, s = res[f"{k}_loc_seeds0to7_mean"], res[f"{k}_loc_seeds0to7_sd"]
+            if f"{k}_loc_mean" in np_:
+                pm, ps = np_[f"{k}_loc_mean"], np_[f"{k}_loc_sd"]
+                print(f"| {r['workload']} | {k} | {m:.4f} ({s:.4f}) | {pm:.4f} ({ps:.4f}) | {abs(m - pm):.4f} |")
+            else:
+                print(f"| {r['workload']} | {k} | {m:.4f} ({s:.4f}) | | |")
 
 
 if __name__ == "__main__":
