@@ -142,11 +142,30 @@ fn pyro_suite<K: Annealed + Clone>(
 // 0.4496 (exact 0.4700, error 0.0204; variance 0.1212 against 0.1397) after the 302 steps.
 // That is Adam with a constant learning rate still oscillating while the bandwidth is being
 // annealed, not a bias of the particle approximation: 900 more steps at the final bandwidth
-// settle the particles at mean 0.4691 and variance 0.1349. Over seeds 0..9 with Pyro's exact
-// protocol, one seed in ten misses 0.01 on a mean in the RBF log-normal and normal runs (worst
-// errors 0.0204 and 0.0103), every other configuration passes on every seed (worst variance
-// errors 0.0185 univariate and 0.041 multivariate). The log-normal RBF runs are therefore
-// checked at 0.025 on the mean.
+// settle the particles at mean 0.4691 and variance 0.1349.
+//
+// The steps are Pyro's (`pyro_particles_match`), so how often the protocol misses depends only
+// on the 200 initial draws, and Pyro's own SVGD misses as often. Misses of Pyro's tolerances
+// over seeds 0..19 (worst mean and variance errors), Pyro 1.9.2 with `pyro.set_rng_seed`
+// in float32 (torch's default) and in float64 (what Pyro's test suite sets), smallx with
+// `seed`:
+//
+//   configuration          Pyro float32            Pyro float64            smallx
+//   normal, RBF, univ.     5/20 (0.0254, 0.0220)   2/20 (0.0087, 0.0223)   3/20 (0.0154, 0.0303)
+//   normal, IMQ, univ.     1/20 (0.0097, 0.0281)   1/20 (0.0114, 0.0278)   2/20 (0.0112, 0.0321)
+//   normal, RBF, multiv.   2/20 (0.0097, 0.0512)   0/20 (0.0078, 0.0489)   2/20 (0.0105, 0.0556)
+//   normal, IMQ, multiv.   1/20 (0.0126, 0.0464)   1/20 (0.0109, 0.0472)   1/20 (0.0100, 0.0337)
+//   log-normal, RBF        1/20 (0.0200, 0.0295)   0/20 (0.0062, 0.0100)   3/20 (0.0204, 0.0185)
+//   log-normal, IMQ        0/20 (0.0030, 0.0079)   0/20 (0.0033, 0.0076)   0/20 (0.0032, 0.0078)
+//   beta, RBF              0/20 (0.0011, 0.0008)   0/20 (0.0011, 0.0008)   0/20 (0.0008, 0.0005)
+//   beta, IMQ              0/20 (0.0039, 0.0008)   0/20 (0.0039, 0.0008)   0/20 (0.0031, 0.0007)
+//
+// (the one-dimensional targets give the same particles in both modes). Over seeds 0..299 of
+// the log-normal with the RBF kernel, Pyro in float64 misses 30 times (worst mean error
+// 0.0276) and smallx 25 times (worst 0.0270): the mean error varies from seed to seed with a
+// standard deviation of 0.0057 (Pyro) and 0.0048 (smallx), so Pyro's 0.01 is only about two
+// of them. The log-normal RBF runs are therefore checked at 0.025 on the mean, about five;
+// the seed is 0, not one chosen because it passes.
 #[test]
 fn pyro_mean_variance_rbf_univariate() {
     pyro_suite(RbfKernel::new(), SteinMode::Univariate, 0.02, 0.025);
@@ -220,15 +239,16 @@ where
 // protocol at the same particles up to rounding: the kernels, the median heuristic (lower
 // median, ln(N + 1), pairs i < j), the force (divided by N, handed to Adam as −φ) and Adam
 // (torch's defaults, bias-corrected) agree term for term. Measured largest absolute
-// differences of the final unconstrained particles: 1.3e-14 (log-normal, each configuration),
-// 6.2e-14, 2.6e-14 and 7.0e-15 (2-D normal, RBF univariate, RBF multivariate, IMQ univariate);
-// the bound is 1e-8.
+// differences of the final unconstrained particles: 1.3e-14 (RBF) and 6.4e-15 (IMQ) for the
+// log-normal; 6.2e-14, 2.6e-14, 7.0e-15 and 2.7e-14 for the 2-D normal (RBF univariate, RBF
+// multivariate, IMQ univariate, IMQ multivariate); the bound is 1e-8.
 #[test]
 fn pyro_particles_match() {
-    let configs: [(&str, SteinMode); 3] = [
+    let configs: [(&str, SteinMode); 4] = [
         ("rbf_univariate", SteinMode::Univariate),
         ("rbf_multivariate", SteinMode::Multivariate),
         ("imq_univariate", SteinMode::Univariate),
+        ("imq_multivariate", SteinMode::Multivariate),
     ];
     for (file, target) in [("lognormal.json", 0), ("normal_2d.json", 1)] {
         let fixture = pyro_fixture(file);

@@ -11,6 +11,13 @@
 //! and hands `−φ` to the optimiser (over the flat `N × d` vector of particles) as the gradient
 //! of a loss to minimise. The particles approximate the posterior: [`Svgd::samples`] returns
 //! them as one chain of constrained draws.
+//!
+//! From the same initial particles ([`Svgd::init_particles`]) smallx's SVGD and Pyro's
+//! compute the same steps: the same kernels and median heuristic, the force divided by `N`,
+//! Adam with torch's defaults. One difference is deliberate: for a model with several latent
+//! sites, Pyro reshapes its latent vector (the sites one after the other) into `N` rows that
+//! then hold coordinates of different particles, while each of smallx's particles keeps its
+//! own coordinates.
 
 mod kernel;
 
