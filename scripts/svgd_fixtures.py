@@ -75,9 +75,14 @@ def fixtures():
         "lognormal": lambda g: -1.0
         + 0.7 * torch.randn(NUM_PARTICLES, 1, generator=g),
         "normal_2d": lambda g: torch.randn(NUM_PARTICLES, 2, generator=g),
+        # The logit of Beta draws (torch's gamma sampler takes no generator: the global one).
+        "beta": lambda g: torch.logit(
+            torch.distributions.Beta(0.3, 0.7).sample((NUM_PARTICLES, 1))
+        ),
     }
     for name, draw in inits.items():
         latent_dist = targets()[name]
+        torch.manual_seed(0)
         init = draw(torch.Generator().manual_seed(0))
         out = {
             "description": (

@@ -241,7 +241,12 @@ where
 // (torch's defaults, bias-corrected) agree term for term. Measured largest absolute
 // differences of the final unconstrained particles: 1.3e-14 (RBF) and 6.4e-15 (IMQ) for the
 // log-normal; 6.2e-14, 2.6e-14, 7.0e-15 and 2.7e-14 for the 2-D normal (RBF univariate, RBF
-// multivariate, IMQ univariate, IMQ multivariate); the bound is 1e-8.
+// multivariate, IMQ univariate, IMQ multivariate); the bound is 1e-8. The Beta(0.3, 0.7)
+// differs by 3.2e-9 (RBF) and 1.1e-8 (IMQ), bound 1e-7, and not from SVGD: torch's softplus
+// is the identity past 20, so the gradient Pyro takes of the sigmoid's log-Jacobian at a
+// particle with u < −20 (one reaches −22.4 after the scramble) is off by about e^u = 2e-10,
+// which Adam's normalisation of that far particle's small force carries into its steps. With
+// an exact softplus in that log-Jacobian, Pyro's particles agree with smallx's to 4.6e-14.
 #[test]
 fn pyro_particles_match() {
     let configs: [(&str, SteinMode); 4] = [
@@ -250,18 +255,25 @@ fn pyro_particles_match() {
         ("imq_univariate", SteinMode::Univariate),
         ("imq_multivariate", SteinMode::Multivariate),
     ];
-    for (file, target) in [("lognormal.json", 0), ("normal_2d.json", 1)] {
+    for (file, target) in [
+        ("lognormal.json", 0),
+        ("normal_2d.json", 1),
+        ("beta.json", 2),
+    ] {
         let fixture = pyro_fixture(file);
         for (config, mode) in configs {
             let diff = match (target, config.starts_with("rbf")) {
                 (0, true) => pyro_difference(log_normal, RbfKernel::new(), mode, &fixture, config),
                 (0, false) => pyro_difference(log_normal, ImqKernel::new(), mode, &fixture, config),
-                (_, true) => pyro_difference(normal_2d, RbfKernel::new(), mode, &fixture, config),
-                (_, false) => pyro_difference(normal_2d, ImqKernel::new(), mode, &fixture, config),
+                (1, true) => pyro_difference(normal_2d, RbfKernel::new(), mode, &fixture, config),
+                (1, false) => pyro_difference(normal_2d, ImqKernel::new(), mode, &fixture, config),
+                (_, true) => pyro_difference(beta, RbfKernel::new(), mode, &fixture, config),
+                (_, false) => pyro_difference(beta, ImqKernel::new(), mode, &fixture, config),
             };
             println!("{file} {config}: largest difference {diff:.3e}");
+            let bound = if target == 2 { 1e-7 } else { 1e-8 };
             assert!(
-                diff < 1e-8,
+                diff < bound,
                 "{file} {config}: largest difference {diff:.3e}"
             );
         }
