@@ -316,11 +316,13 @@ where
         let n = self.num_particles;
         let (potential, _) = self.potential(args)?;
         let dim = potential.dim();
-        if particles.len() != n * dim {
+        if n.checked_mul(dim) != Some(particles.len()) {
+            let expected = n
+                .checked_mul(dim)
+                .map_or("more than fit in memory".into(), |e| e.to_string());
             return Err(self.config(format!(
-                "init_particles holds {} values, expected {n} × {dim} = {} (num_particles × the model's unconstrained coordinates per particle)",
+                "init_particles holds {} values, expected {n} × {dim} = {expected} (num_particles × the model's unconstrained coordinates per particle)",
                 particles.len(),
-                n * dim
             )));
         }
         if let Some(i) = particles.iter().position(|v| !v.is_finite()) {
