@@ -60,11 +60,25 @@ where
     M: for<'a> Model<Args<'a> = ()> + Sync,
     K: Annealed,
 {
-    let mut svgd = Svgd::new(model, kernel, Adam::new(0.05))
+    let svgd = Svgd::new(model, kernel, Adam::new(0.05))
         .num_particles(200)
         .mode(mode)
         .seed(seed)
         .progress(false);
+    let svgd = pyro_protocol(svgd, settle);
+    let samples = svgd.samples(&()).unwrap();
+    let z = samples.site("z").unwrap();
+    (0..z.dim)
+        .map(|j| mean_var(&z.element(j).unwrap().concat()))
+        .collect()
+}
+
+/// The steps of Pyro's protocol on `svgd`, then `settle` more at the final bandwidth.
+fn pyro_protocol<M, K>(mut svgd: Svgd<M, K, Adam>, settle: usize) -> Svgd<M, K, Adam>
+where
+    M: for<'a> Model<Args<'a> = ()> + Sync,
+    K: Annealed,
+{
     svgd.step(&()).unwrap();
     svgd.particles_mut()
         .iter_mut()
@@ -78,11 +92,7 @@ where
     for _ in 0..settle {
         svgd.step(&()).unwrap();
     }
-    let samples = svgd.samples(&()).unwrap();
-    let z = samples.site("z").unwrap();
-    (0..z.dim)
-        .map(|j| mean_var(&z.element(j).unwrap().concat()))
-        .collect()
+    svgd
 }
 
 fn check(name: &str, got: &[(f64, f64)], mean: f64, var: f64, mean_tol: f64, var_tol: f64) {
@@ -132,11 +142,30 @@ fn pyro_suite<K: Annealed + Clone>(
 // 0.4496 (exact 0.4700, error 0.0204; variance 0.1212 against 0.1397) after the 302 steps.
 // That is Adam with a constant learning rate still oscillating while the bandwidth is being
 // annealed, not a bias of the particle approximation: 900 more steps at the final bandwidth
-// settle the particles at mean 0.4691 and variance 0.1349. Over seeds 0..9 with Pyro's exact
-// protocol, one seed in ten misses 0.01 on a mean in the RBF log-normal and normal runs (worst
-// errors 0.0204 and 0.0103), every other configuration passes on every seed (worst variance
-// errors 0.0185 univariate and 0.041 multivariate). The log-normal RBF runs are therefore
-// checked at 0.025 on the mean.
+// settle the particles at mean 0.4691 and variance 0.1349.
+//
+// The steps are Pyro's (`pyro_particles_match`), so how often the protocol misses depends only
+// on the 200 initial draws, and Pyro's own SVGD misses as often. Misses of Pyro's tolerances
+// over seeds 0..19 (worst mean and variance errors), Pyro 1.9.2 with `pyro.set_rng_seed`
+// in float32 (torch's default) and in float64 (what Pyro's test suite sets), smallx with
+// `seed`:
+//
+//   configuration          Pyro float32            Pyro float64            smallx
+//   normal, RBF, univ.     5/20 (0.0254, 0.0220)   2/20 (0.0087, 0.0223)   3/20 (0.0154, 0.0303)
+//   normal, IMQ, univ.     1/20 (0.0097, 0.0281)   1/20 (0.0114, 0.0278)   2/20 (0.0112, 0.0321)
+//   normal, RBF, multiv.   2/20 (0.0097, 0.0512)   0/20 (0.0078, 0.0489)   2/20 (0.0105, 0.0556)
+//   normal, IMQ, multiv.   1/20 (0.0126, 0.0464)   1/20 (0.0109, 0.0472)   1/20 (0.0100, 0.0337)
+//   log-normal, RBF        1/20 (0.0200, 0.0295)   0/20 (0.0062, 0.0100)   3/20 (0.0204, 0.0185)
+//   log-normal, IMQ        0/20 (0.0030, 0.0079)   0/20 (0.0033, 0.0076)   0/20 (0.0032, 0.0078)
+//   beta, RBF              0/20 (0.0011, 0.0008)   0/20 (0.0011, 0.0008)   0/20 (0.0008, 0.0005)
+//   beta, IMQ              0/20 (0.0039, 0.0008)   0/20 (0.0039, 0.0008)   0/20 (0.0031, 0.0007)
+//
+// (the one-dimensional targets give the same particles in both modes). Over seeds 0..299 of
+// the log-normal with the RBF kernel, Pyro in float64 misses 30 times (worst mean error
+// 0.0276) and smallx 25 times (worst 0.0270): the mean error varies from seed to seed with a
+// standard deviation of 0.0057 (Pyro) and 0.0048 (smallx), so Pyro's 0.01 is only about two
+// of them. The log-normal RBF runs are therefore checked at 0.025 on the mean, about five;
+// the seed is 0, not one chosen because it passes.
 #[test]
 fn pyro_mean_variance_rbf_univariate() {
     pyro_suite(RbfKernel::new(), SteinMode::Univariate, 0.02, 0.025);
@@ -155,6 +184,100 @@ fn pyro_mean_variance_imq_univariate() {
 #[test]
 fn pyro_mean_variance_imq_multivariate() {
     pyro_suite(ImqKernel::new(), SteinMode::Multivariate, 0.05, 0.01);
+}
+
+/// Reads a fixture written by `scripts/svgd_fixtures.py`: Pyro's initial particles and, per
+/// configuration, its final particles (unconstrained, one row per particle).
+fn pyro_fixture(name: &str) -> serde_json::Value {
+    let path = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/svgd")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+fn rows(value: &serde_json::Value) -> Vec<f64> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()))
+        .collect()
+}
+
+/// Runs Pyro's protocol from the fixture's initial particles and returns the largest absolute
+/// difference from Pyro's final particles.
+fn pyro_difference<M, K>(
+    model: M,
+    kernel: K,
+    mode: SteinMode,
+    fixture: &serde_json::Value,
+    config: &str,
+) -> f64
+where
+    M: for<'a> Model<Args<'a> = ()> + Sync,
+    K: Annealed,
+{
+    let initial = rows(&fixture["initial"]);
+    let expected = rows(&fixture["final"][config]);
+    let svgd = Svgd::new(model, kernel, Adam::new(0.05))
+        .num_particles(200)
+        .mode(mode)
+        .init_particles(initial)
+        .progress(false);
+    let svgd = pyro_protocol(svgd, 0);
+    assert_eq!(svgd.particles().len(), expected.len());
+    svgd.particles()
+        .iter()
+        .zip(&expected)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0, f64::max)
+}
+
+// Pyro's SVGD (float64) and smallx's, started from the same 200 particles (before the first
+// step, so that Adam's state after it is part of the comparison), end the 302 steps of Pyro's
+// protocol at the same particles up to rounding: the kernels, the median heuristic (lower
+// median, ln(N + 1), pairs i < j), the force (divided by N, handed to Adam as −φ) and Adam
+// (torch's defaults, bias-corrected) agree term for term. Measured largest absolute
+// differences of the final unconstrained particles: 1.3e-14 (RBF) and 6.4e-15 (IMQ) for the
+// log-normal; 6.2e-14, 2.6e-14, 7.0e-15 and 2.7e-14 for the 2-D normal (RBF univariate, RBF
+// multivariate, IMQ univariate, IMQ multivariate); the bound is 1e-8. The Beta(0.3, 0.7)
+// differs by 3.2e-9 (RBF) and 1.1e-8 (IMQ), bound 1e-7, and not from SVGD: torch's softplus
+// is the identity past 20, so the gradient Pyro takes of the sigmoid's log-Jacobian at a
+// particle with u < −20 (one reaches −22.4 after the scramble) is off by about e^u = 2e-10,
+// which Adam's normalisation of that far particle's small force carries into its steps. With
+// an exact softplus in that log-Jacobian, Pyro's particles agree with smallx's to 4.6e-14.
+#[test]
+fn pyro_particles_match() {
+    let configs: [(&str, SteinMode); 4] = [
+        ("rbf_univariate", SteinMode::Univariate),
+        ("rbf_multivariate", SteinMode::Multivariate),
+        ("imq_univariate", SteinMode::Univariate),
+        ("imq_multivariate", SteinMode::Multivariate),
+    ];
+    for (file, target) in [
+        ("lognormal.json", 0),
+        ("normal_2d.json", 1),
+        ("beta.json", 2),
+    ] {
+        let fixture = pyro_fixture(file);
+        for (config, mode) in configs {
+            let diff = match (target, config.starts_with("rbf")) {
+                (0, true) => pyro_difference(log_normal, RbfKernel::new(), mode, &fixture, config),
+                (0, false) => pyro_difference(log_normal, ImqKernel::new(), mode, &fixture, config),
+                (1, true) => pyro_difference(normal_2d, RbfKernel::new(), mode, &fixture, config),
+                (1, false) => pyro_difference(normal_2d, ImqKernel::new(), mode, &fixture, config),
+                (_, true) => pyro_difference(beta, RbfKernel::new(), mode, &fixture, config),
+                (_, false) => pyro_difference(beta, ImqKernel::new(), mode, &fixture, config),
+            };
+            println!("{file} {config}: largest difference {diff:.3e}");
+            let bound = if target == 2 { 1e-7 } else { 1e-8 };
+            assert!(
+                diff < bound,
+                "{file} {config}: largest difference {diff:.3e}"
+            );
+        }
+    }
 }
 
 #[model]
@@ -415,6 +538,43 @@ fn errors_name_their_cause() {
     let msg = message(svgd.step(&()));
     assert!(
         msg.starts_with("site `x`: the log-density at a particle is not finite"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn init_particles_are_checked() {
+    let svgd = |given: Vec<f64>| {
+        Svgd::new(normal_2d, RbfKernel::new(), Adam::new(0.05))
+            .num_particles(3)
+            .init_particles(given)
+            .progress(false)
+    };
+    // Three particles of two coordinates: six values, particle after particle.
+    let given = vec![0.1, -0.2, 0.5, 0.3, -0.4, 0.9];
+    let mut ok = svgd(given.clone());
+    ok.step(&()).unwrap();
+    assert_eq!(ok.particles().len(), 6);
+    assert_eq!(ok.dim(), 2);
+    let msg = message(svgd(given[..5].to_vec()).step(&()));
+    assert!(
+        msg.starts_with("SVGD: init_particles holds 5 values, expected 3 × 2 = 6"),
+        "{msg}"
+    );
+    let msg = message(svgd(vec![0.0; 8]).step(&()));
+    assert!(msg.contains("holds 8 values, expected 3 × 2 = 6"), "{msg}");
+    let mut bad = given.clone();
+    bad[3] = f64::NAN;
+    let msg = message(svgd(bad).step(&()));
+    assert!(
+        msg.contains("coordinate 1 of particle 1 (site `z`) is NaN, not a finite number"),
+        "{msg}"
+    );
+    let same = vec![0.1, 0.7, 0.5, 0.7, -0.4, 0.7];
+    let msg = message(svgd(same).step(&()));
+    assert!(
+        msg.contains("the same value in coordinate 1 (site `z`)")
+            && msg.contains("give the particles different values there"),
         "{msg}"
     );
 }

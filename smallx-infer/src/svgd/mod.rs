@@ -11,6 +11,13 @@
 //! and hands `−φ` to the optimiser (over the flat `N × d` vector of particles) as the gradient
 //! of a loss to minimise. The particles approximate the posterior: [`Svgd::samples`] returns
 //! them as one chain of constrained draws.
+//!
+//! From the same initial particles ([`Svgd::init_particles`]) smallx's SVGD and Pyro's
+//! compute the same steps: the same kernels and median heuristic, the force divided by `N`,
+//! Adam with torch's defaults. One difference is deliberate: for a model with several latent
+//! sites, Pyro reshapes its latent vector (the sites one after the other) into `N` rows that
+//! then hold coordinates of different particles, while each of smallx's particles keeps its
+//! own coordinates.
 
 mod kernel;
 
@@ -97,6 +104,7 @@ pub struct Svgd<M, K, O> {
     num_particles: usize,
     mode: SteinMode,
     init: Init,
+    init_particles: Option<Vec<f64>>,
     seed: u64,
     progress: bool,
     grad_mode: GradMode,
@@ -122,6 +130,7 @@ where
             num_particles: 100,
             mode: SteinMode::Univariate,
             init: Init::Prior,
+            init_particles: None,
             seed: 0,
             progress: true,
             grad_mode: GradMode::Auto,
@@ -144,6 +153,43 @@ where
     /// Where the particles start ([`crate::init`]); each particle draws with its own seed.
     pub fn init(mut self, init: Init) -> Self {
         self.init = init;
+        self
+    }
+    /// Start from these particles instead of drawing them (Pyro users set the
+    /// `svgd_particles` parameter before the first step for this): unconstrained
+    /// coordinates, particle after particle (`num_particles × d` values, in the order of
+    /// [`particles`](Svgd::particles)), taken at the first step in place of
+    /// [`init`](Svgd::init). The first step refuses particles whose count is not
+    /// `num_particles × d` (naming both), a value that is not finite, and a coordinate in which
+    /// every particle has the same value.
+    ///
+    /// ```
+    /// use smallx::prelude::*;
+    /// use smallx::infer::{Adam, RbfKernel, Svgd};
+    ///
+    /// #[model]
+    /// fn location() {
+    ///     sample!("loc", Normal::new(0.0, 1.0));
+    /// }
+    ///
+    /// let start = vec![-1.5, -0.5, 0.5, 1.5];
+    /// let mut svgd = Svgd::new(location, RbfKernel::new(), Adam::new(0.05))
+    ///     .num_particles(4)
+    ///     .init_particles(start.clone())
+    ///     .progress(false);
+    /// svgd.step(&()).unwrap();
+    /// assert_eq!(svgd.particles().len(), 4);
+    /// assert!(svgd.particles()[0] > start[0]); // pulled towards the mode
+    ///
+    /// // Three values for four particles of one coordinate: an error at the first step.
+    /// let mut wrong = Svgd::new(location, RbfKernel::new(), Adam::new(0.05))
+    ///     .num_particles(4)
+    ///     .init_particles(vec![0.0, 1.0, 2.0]);
+    /// let msg = wrong.step(&()).unwrap_err().to_string();
+    /// assert!(msg.contains("expected 4 × 1 = 4"), "{msg}");
+    /// ```
+    pub fn init_particles(mut self, particles: Vec<f64>) -> Self {
+        self.init_particles = Some(particles);
         self
     }
     /// The seed of the initial particles.
@@ -231,6 +277,9 @@ where
     }
 
     fn initialise(&mut self, args: &M::Args<'_>) -> Result<()> {
+        if let Some(given) = &self.init_particles {
+            return self.initialise_from(args, given.clone());
+        }
         if let Init::Map | Init::Feasible = self.init {
             return Err(self.config(
                 "the initial strategy puts every particle at the same point, and SVGD cannot separate identical particles; use init_to_sample or init_to_uniform".into(),
@@ -252,18 +301,71 @@ where
                 let (u, _) = potential.initial_point(&self.init, &prior, true, &mut rng)?;
                 particles.extend(u);
             }
-            if let Some(k) =
-                (0..dim).find(|&k| (1..n).all(|j| particles[j * dim + k] == particles[k]))
-            {
-                let site = potential
-                    .site_of(k)
-                    .map_or("(unknown)".into(), |s| s.name.clone());
-                return Err(self.config(format!(
-                    "every particle starts at the same value in coordinate {k} (site `{site}`), and SVGD cannot separate identical particles; let the initial strategy draw that site"
-                )));
-            }
+            self.check_separated(
+                &potential,
+                &particles,
+                "let the initial strategy draw that site",
+            )?;
             (particles, dim)
         };
+        self.store_particles(particles, dim)
+    }
+
+    /// The first step's particles from [`init_particles`](Svgd::init_particles).
+    fn initialise_from(&mut self, args: &M::Args<'_>, particles: Vec<f64>) -> Result<()> {
+        let n = self.num_particles;
+        let (potential, _) = self.potential(args)?;
+        let dim = potential.dim();
+        if n.checked_mul(dim) != Some(particles.len()) {
+            let expected = n
+                .checked_mul(dim)
+                .map_or("more than fit in memory".into(), |e| e.to_string());
+            return Err(self.config(format!(
+                "init_particles holds {} values, expected {n} × {dim} = {expected} (num_particles × the model's unconstrained coordinates per particle)",
+                particles.len(),
+            )));
+        }
+        if let Some(i) = particles.iter().position(|v| !v.is_finite()) {
+            let site = potential
+                .site_of(i % dim)
+                .map_or("(unknown)".into(), |s| s.name.clone());
+            return Err(self.config(format!(
+                "init_particles: coordinate {} of particle {} (site `{site}`) is {}, not a finite number",
+                i % dim,
+                i / dim,
+                particles[i]
+            )));
+        }
+        self.check_separated(
+            &potential,
+            &particles,
+            "give the particles different values there",
+        )?;
+        drop(potential);
+        self.store_particles(particles, dim)
+    }
+
+    /// An error if every particle has the same value in some coordinate.
+    fn check_separated(
+        &self,
+        potential: &Potential<'_, '_, M>,
+        particles: &[f64],
+        hint: &str,
+    ) -> Result<()> {
+        let (n, dim) = (self.num_particles, potential.dim());
+        if let Some(k) = (0..dim).find(|&k| (1..n).all(|j| particles[j * dim + k] == particles[k]))
+        {
+            let site = potential
+                .site_of(k)
+                .map_or("(unknown)".into(), |s| s.name.clone());
+            return Err(self.config(format!(
+                "every particle starts at the same value in coordinate {k} (site `{site}`), and SVGD cannot separate identical particles; {hint}"
+            )));
+        }
+        Ok(())
+    }
+
+    fn store_particles(&mut self, particles: Vec<f64>, dim: usize) -> Result<()> {
         let mut store = ParamStore::new();
         store.insert(PARTICLES, Value::from(particles), Constraint::Real)?;
         self.store = store;
