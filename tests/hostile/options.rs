@@ -256,6 +256,42 @@ fn trace_mean_field_elbo_zero_particles() {
     );
 }
 
+/// Every ELBO refuses zero particles before the first step, naming itself and the option
+/// (none clamps it to one).
+#[test]
+fn every_elbo_refuses_zero_particles() {
+    fn step<E: smallx::infer::Elbo>(elbo: E) -> smallx::Result<f64> {
+        Svi::new(weigh, weigh_guide, Adam::new(0.01), elbo)
+            .progress(false)
+            .step(&(1.0,))
+    }
+    for (name, result) in [
+        (
+            "RenyiElbo",
+            step(smallx::infer::RenyiElbo::new().num_particles(0)),
+        ),
+        (
+            "TraceGraphElbo",
+            step(smallx::infer::TraceGraphElbo::new().num_particles(0)),
+        ),
+        (
+            "TraceEnumElbo",
+            step(smallx::infer::TraceEnumElbo::new().num_particles(0)),
+        ),
+    ] {
+        match result {
+            Err(e @ Error::InvalidOption { .. }) => {
+                let msg = e.to_string();
+                assert!(
+                    msg.contains(name) && msg.contains("`num_particles`"),
+                    "{msg}"
+                );
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+}
+
 struct StopAfter(usize);
 impl Callback for StopAfter {
     fn after_step(&mut self, info: &StepInfo<'_>) -> Control {

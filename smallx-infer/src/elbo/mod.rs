@@ -127,7 +127,7 @@ pub trait Elbo {
 }
 
 /// `Err` unless at least one particle is asked for.
-fn check_particles(algorithm: &'static str, n: usize) -> Result<()> {
+pub(crate) fn check_particles(algorithm: &'static str, n: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::InvalidOption {
             algorithm,

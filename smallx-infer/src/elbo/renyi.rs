@@ -75,9 +75,9 @@ impl RenyiElbo {
         self.alpha = alpha;
         self
     }
-    /// The number `K` of particles combined per step (at least 1).
+    /// The number `K` of particles combined per step (at least 1, checked before the first step).
     pub fn num_particles(mut self, k: usize) -> Self {
-        self.particles = k.max(1);
+        self.particles = k;
         self
     }
     /// The order α.
@@ -92,6 +92,7 @@ impl Elbo for RenyiElbo {
     }
 
     fn check(&self) -> Result<()> {
+        super::check_particles("RenyiElbo", self.particles)?;
         if !self.alpha.is_finite() {
             return Err(Error::Config {
                 algorithm: "RenyiElbo",

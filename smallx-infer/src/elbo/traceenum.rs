@@ -68,7 +68,7 @@ impl TraceEnumElbo {
     }
     /// Average `n` particles per step.
     pub fn num_particles(mut self, n: usize) -> Self {
-        self.particles = n.max(1);
+        self.particles = n;
         self
     }
 }
@@ -80,6 +80,10 @@ impl Elbo for TraceEnumElbo {
 
     fn enumerates(&self) -> bool {
         true
+    }
+
+    fn check(&self) -> Result<()> {
+        super::check_particles("TraceEnumElbo", self.particles)
     }
 
     /// The guide's trace, and a model trace whose log-joint is `log Σ_z p(x, z, θ)`: the

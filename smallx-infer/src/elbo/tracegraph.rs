@@ -85,7 +85,7 @@ impl TraceGraphElbo {
     }
     /// Average `n` particles per step.
     pub fn num_particles(mut self, n: usize) -> Self {
-        self.particles = n.max(1);
+        self.particles = n;
         self
     }
     /// The decay β of the average baselines, in `[0, 1)` (checked before the first step).
@@ -177,6 +177,7 @@ impl Elbo for TraceGraphElbo {
     }
 
     fn check(&self) -> Result<()> {
+        super::check_particles("TraceGraphElbo", self.particles)?;
         if !(0.0..1.0).contains(&self.beta) {
             return Err(Error::Config {
                 algorithm: "TraceGraphElbo",
