@@ -4,7 +4,7 @@
 //! Log-densities are computed in `f64` with their partial derivatives and recorded as one
 //! fused node (see [`fused`]).
 
-use super::discrete::POISSON_MAX_DRAW_RATE;
+use super::discrete::{POISSON_MAX_DRAW_RATE, check_poisson_draw_rate};
 use super::{Distribution, check_finite, check_positive, check_probability, fused, neg_inf};
 use crate::constraint::Constraint;
 use crate::error::DistError;
@@ -466,16 +466,7 @@ impl<S: Scalar> Distribution<S> for ZeroInflatedPoisson<S> {
         }
     }
     fn check_draw(&self) -> Result<(), DistError> {
-        // As `Poisson`'s: below 2^62 every draw fits in i64.
-        if self.rate.value() <= POISSON_MAX_DRAW_RATE {
-            Ok(())
-        } else {
-            Err(DistError::OutOfRange {
-                param: "rate",
-                range: "(0, 2^62] to draw from (counts are i64)",
-                value: self.rate.value(),
-            })
-        }
+        check_poisson_draw_rate(self.rate.value())
     }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {

@@ -258,6 +258,20 @@ impl<S: Scalar> Distribution<S> for Categorical<S> {
 /// The largest Poisson rate whose draws are sure to fit in `i64`.
 pub(crate) const POISSON_MAX_DRAW_RATE: f64 = 4_611_686_018_427_387_904.0;
 
+/// `Ok` when Poisson draws at `rate` fit in `i64`: they fall within a few √rate of the rate,
+/// so below 2^62 they fit (2^63 − 1) with certainty; above, a draw could not be represented.
+pub(crate) fn check_poisson_draw_rate(rate: f64) -> Result<(), DistError> {
+    if rate <= POISSON_MAX_DRAW_RATE {
+        Ok(())
+    } else {
+        Err(DistError::OutOfRange {
+            param: "rate",
+            range: "(0, 2^62] to draw from (counts are i64)",
+            value: rate,
+        })
+    }
+}
+
 /// The Poisson distribution with `rate`.
 #[derive(Clone, Copy, Debug)]
 pub struct Poisson<S: Scalar = f64> {
@@ -284,17 +298,7 @@ impl<S: Scalar> Distribution<S> for Poisson<S> {
         rand_distr::Poisson::new(self.rate.value()).map_or(i64::MAX, |p| p.sample(rng) as i64)
     }
     fn check_draw(&self) -> Result<(), DistError> {
-        // Draws fall within a few √rate of the rate, so below 2^62 they fit in i64 (2^63 − 1)
-        // with certainty; above, a draw could not be represented.
-        if self.rate.value() <= POISSON_MAX_DRAW_RATE {
-            Ok(())
-        } else {
-            Err(DistError::OutOfRange {
-                param: "rate",
-                range: "(0, 2^62] to draw from (counts are i64)",
-                value: self.rate.value(),
-            })
-        }
+        check_poisson_draw_rate(self.rate.value())
     }
     fn log_prob(&self, x: &i64) -> Real<S> {
         if *x < 0 {
