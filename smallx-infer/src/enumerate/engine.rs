@@ -437,6 +437,20 @@ struct Record<E> {
     table: Vec<E>,
 }
 
+impl<E> Record<E> {
+    /// The record's variable and its row of values given the values `x` already chosen for
+    /// the rest of the scope (back-substitution after elimination).
+    fn row(&self, sizes: &[usize], x: &[usize]) -> (VarId, &[E]) {
+        let (&v, rest) = self
+            .scope
+            .split_last()
+            .expect("a record's scope ends with its variable");
+        let k = sizes[v];
+        let start = index_of(sizes, rest, x) * k;
+        (v, &self.table[start..start + k])
+    }
+}
+
 /// Row-major strides of a table over `scope`.
 fn strides(sizes: &[usize], scope: &[VarId]) -> Vec<usize> {
     let mut s = vec![1; scope.len()];
@@ -625,13 +639,7 @@ pub fn map_assignment(g: &FactorGraph<f64>) -> Result<(Vec<usize>, f64), EngineE
     }
     let mut x = vec![0usize; g.sizes.len()];
     for r in records.iter().rev() {
-        let (&v, rest) = r
-            .scope
-            .split_last()
-            .expect("a record's scope ends with its variable");
-        let k = g.sizes[v];
-        let start = index_of(&g.sizes, rest, &x) * k;
-        let row = &r.table[start..start + k];
+        let (v, row) = r.row(&g.sizes, &x);
         let mut arg = 0;
         for (i, &y) in row.iter().enumerate() {
             if y > row[arg] {
@@ -697,13 +705,7 @@ pub fn sample_assignments<R: Rng + ?Sized>(
     for _ in 0..n {
         let mut x = vec![0usize; g.sizes.len()];
         for r in records.iter().rev() {
-            let (&v, rest) = r
-                .scope
-                .split_last()
-                .expect("a record's scope ends with its variable");
-            let k = g.sizes[v];
-            let start = index_of(&g.sizes, rest, &x) * k;
-            let row = &r.table[start..start + k];
+            let (v, row) = r.row(&g.sizes, &x);
             let m = row
                 .iter()
                 .map(|y| y.value())

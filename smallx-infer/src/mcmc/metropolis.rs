@@ -141,6 +141,28 @@ fn proposed_log_density<M: Model>(
     }
 }
 
+/// The Metropolis test of a symmetric proposal whose log-density is `proposed` (`None` when
+/// invalid): on acceptance `state` moves to `proposal`. Returns the acceptance probability.
+fn metropolis_test(
+    state: &mut State,
+    proposal: &[f64],
+    proposed: Option<f64>,
+    stats: &mut DrawStats,
+    rng: &mut SmallRng,
+) -> f64 {
+    stats.invalid |= proposed.is_none();
+    let alpha = proposed.map_or(0.0, |lp| (lp - state.log_density).min(0.0).exp());
+    let uniform: f64 = Open01.sample(&mut *rng);
+    if let Some(lp) = proposed
+        && uniform < alpha
+    {
+        stats.accepted = true;
+        state.u.copy_from_slice(proposal);
+        state.log_density = lp;
+    }
+    alpha
+}
+
 impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
     type Model = M;
     type Chain = MetropolisChain;
@@ -245,16 +267,7 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
                 c.proposal.copy_from_slice(&state.u);
                 c.proposal[i] += c.coordinate[i].0 * z;
                 let lp_new = proposed_log_density(potential, &c.proposal)?;
-                stats.invalid |= lp_new.is_none();
-                let alpha = lp_new.map_or(0.0, |lp| (lp - state.log_density).min(0.0).exp());
-                let uniform: f64 = Open01.sample(&mut *rng);
-                if let Some(lp) = lp_new
-                    && uniform < alpha
-                {
-                    stats.accepted = true;
-                    state.u.copy_from_slice(&c.proposal);
-                    state.log_density = lp;
-                }
+                let alpha = metropolis_test(state, &c.proposal, lp_new, &mut stats, rng);
                 sum += alpha;
                 c.coordinate[i].0 = self.initial_scale * c.coordinate[i].1.learn(alpha);
             }
@@ -269,20 +282,8 @@ impl<M: Model + Sync> Kernel for MetropolisKernel<M> {
                     state.u[i] + c.lambda * (0..=i).map(|j| c.chol[(i, j)] * c.z[j]).sum::<f64>();
             }
             let lp_new = proposed_log_density(potential, &c.proposal)?;
-            stats.invalid |= lp_new.is_none();
-            let alpha = match lp_new {
-                Some(lp) => (lp - state.log_density).min(0.0).exp(),
-                None => 0.0,
-            };
+            let alpha = metropolis_test(state, &c.proposal, lp_new, &mut stats, rng);
             stats.accept_prob = alpha;
-            let uniform: f64 = Open01.sample(&mut *rng);
-            if let Some(lp) = lp_new
-                && uniform < alpha
-            {
-                stats.accepted = true;
-                state.u.copy_from_slice(&c.proposal);
-                state.log_density = lp;
-            }
             if t < c.warmup {
                 self.adapt(c, &state.u, alpha, t);
             }
